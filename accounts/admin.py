@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import UserCreationForm as BaseUserCreationForm
+from django.utils.translation import gettext_lazy as _
+
+from .models import Issuer, User
+
+
+class UserCreationForm(BaseUserCreationForm):
+    class Meta:
+        model = User
+        fields = ("email", "full_name", "role", "issuer")
+
+
+class UserChangeForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = (
+            "email",
+            "password",
+            "full_name",
+            "role",
+            "issuer",
+            "language",
+            "is_active",
+            "is_staff",
+            "is_superuser",
+            "groups",
+            "last_login",
+            "date_joined",
+        )
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    form = UserChangeForm
+    add_form = UserCreationForm
+    ordering = ("email",)
+    list_display = ("email", "full_name", "role", "issuer", "is_active", "last_login")
+    list_filter = ("role", "is_active", "is_staff")
+    list_select_related = ("issuer",)
+    search_fields = ("email", "full_name", "issuer__stock_code", "issuer__name_en")
+    autocomplete_fields = ("issuer",)
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        (_("Person"), {"fields": ("full_name", "role", "issuer", "language")}),
+        (_("Permissions"), {"fields": ("is_active", "is_staff", "is_superuser", "groups")}),
+        (_("Dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("email", "full_name", "role", "issuer", "password1", "password2"),
+            },
+        ),
+    )
+    readonly_fields = ("last_login", "date_joined")
+
+
+@admin.register(Issuer)
+class IssuerAdmin(admin.ModelAdmin):
+    list_display = ("stock_code", "name_en", "name_zh", "board", "industry", "market_cap_band")
+    list_filter = ("board", "industry", "market_cap_band", "revenue_band", "employee_band")
+    search_fields = ("stock_code", "name_en", "name_zh")

@@ -1,0 +1,202 @@
+from __future__ import annotations
+
+import contextlib
+from typing import Any, ClassVar
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+
+class Board(models.TextChoices):
+    MAIN = "main", _("Main Board")
+    GEM = "gem", _("GEM")
+
+
+class Industry(models.TextChoices):
+    """Hang Seng Industry Classification System (HSICS) industries."""
+
+    ENERGY = "energy", _("Energy")
+    MATERIALS = "materials", _("Materials")
+    INDUSTRIALS = "industrials", _("Industrials")
+    CONSUMER_DISCRETIONARY = "consumer_discretionary", _("Consumer Discretionary")
+    CONSUMER_STAPLES = "consumer_staples", _("Consumer Staples")
+    HEALTHCARE = "healthcare", _("Healthcare")
+    TELECOMMUNICATIONS = "telecommunications", _("Telecommunications")
+    UTILITIES = "utilities", _("Utilities")
+    FINANCIALS = "financials", _("Financials")
+    PROPERTIES = "properties_construction", _("Properties & Construction")
+    IT = "information_technology", _("Information Technology")
+    CONGLOMERATES = "conglomerates", _("Conglomerates")
+
+
+class MarketCapBand(models.TextChoices):
+    XS = "lt_500m", _("Under HK$500 million")
+    S = "500m_2b", _("HK$500 million – 2 billion")
+    M = "2b_10b", _("HK$2 – 10 billion")
+    L = "gt_10b", _("Over HK$10 billion")
+
+
+class RevenueBand(models.TextChoices):
+    XS = "lt_100m", _("Under HK$100 million")
+    S = "100m_500m", _("HK$100 – 500 million")
+    M = "500m_2b", _("HK$500 million – 2 billion")
+    L = "gt_2b", _("Over HK$2 billion")
+
+
+class EmployeeBand(models.TextChoices):
+    XS = "lt_50", _("Fewer than 50")
+    S = "50_249", _("50 – 249")
+    M = "250_999", _("250 – 999")
+    L = "1000_plus", _("1,000 or more")
+
+
+stock_code_validator = RegexValidator(
+    r"^[0-9]{5}$", _("A stock code is 1 to 5 digits, stored as five (e.g. 00700).")
+)
+
+
+def normalise_stock_code(raw: str) -> str:
+    """'700' → '00700'. Raises ValueError for anything that is not 1–5 digits."""
+    code = (raw or "").strip()
+    if not code.isascii() or not code.isdigit() or not 1 <= len(code) <= 5:
+        raise ValueError(raw)
+    return code.zfill(5)
+
+
+class Issuer(models.Model):
+    name_en = models.CharField(_("name (English)"), max_length=200)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=200, blank=True)
+    stock_code = models.CharField(
+        _("HKEX stock code"), max_length=5, unique=True, validators=[stock_code_validator]
+    )
+    board = models.CharField(_("board"), max_length=8, choices=Board.choices)
+    industry = models.CharField(_("industry"), max_length=32, choices=Industry.choices)
+    market_cap_band = models.CharField(
+        _("market capitalisation"), max_length=16, choices=MarketCapBand.choices
+    )
+    revenue_band = models.CharField(_("annual revenue"), max_length=16, choices=RevenueBand.choices)
+    employee_band = models.CharField(_("employees"), max_length=16, choices=EmployeeBand.choices)
+    profile_confirmed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["stock_code"]
+        verbose_name = _("issuer")
+        verbose_name_plural = _("issuers")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(stock_code__regex=r"^[0-9]{5}$"), name="issuer_stock_code_5_digits"
+            ),
+            models.CheckConstraint(condition=Q(board__in=Board.values), name="issuer_board_valid"),
+            models.CheckConstraint(
+                condition=Q(industry__in=Industry.values), name="issuer_industry_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stock_code} {self.name_en}"
+
+    def clean_fields(self, exclude: Any = None) -> None:
+        # Accept "700" as typed on HKEX's site; store the canonical "00700".
+        with contextlib.suppress(ValueError):  # left as typed: the validator reports it
+            self.stock_code = normalise_stock_code(self.stock_code)
+        super().clean_fields(exclude=exclude)
+
+    @property
+    def display_name(self) -> str:
+        if (get_language() or "").startswith("zh") and self.name_zh:
+            return self.name_zh
+        return self.name_en
+
+
+class Role(models.TextChoices):
+    ISSUER_LEAD = "issuer_lead", _("Issuer lead")
+    ISSUER_CONTRIBUTOR = "issuer_contributor", _("Issuer contributor")
+    ASSOCIATION_ADMIN = "association_admin", _("Association admin")
+    ASSOCIATION_REVIEWER = "association_reviewer", _("Association reviewer")
+
+
+ISSUER_ROLES = (Role.ISSUER_LEAD, Role.ISSUER_CONTRIBUTOR)
+ASSOCIATION_ROLES = (Role.ASSOCIATION_ADMIN, Role.ASSOCIATION_REVIEWER)
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> User:
+        extra.setdefault("role", Role.ASSOCIATION_ADMIN)
+        extra.update(is_staff=True, is_superuser=True)
+        return self.create_user(email, password, **extra)
+
+    def get_by_natural_key(self, username: str | None) -> User:
+        # E-mail addresses are stored lower-case; logging in is case-insensitive.
+        return self.get(email__iexact=username or "")
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    email = models.EmailField(_("e-mail address"), unique=True)
+    full_name = models.CharField(_("full name"), max_length=150, blank=True)
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices)
+    issuer = models.ForeignKey(
+        Issuer,
+        verbose_name=_("issuer"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="people",
+    )
+    language = models.CharField(_("language"), max_length=8, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    is_staff = models.BooleanField(_("staff status"), default=False)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            models.CheckConstraint(condition=Q(role__in=Role.values), name="user_role_valid"),
+            # Issuer staff always belong to exactly one issuer; association staff to none.
+            models.CheckConstraint(
+                condition=(Q(role__in=ISSUER_ROLES) & Q(issuer__isnull=False))
+                | (Q(role__in=ASSOCIATION_ROLES) & Q(issuer__isnull=True)),
+                name="user_issuer_matches_role",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    @property
+    def display_name(self) -> str:
+        return self.full_name or self.email
+
+    @property
+    def is_issuer_staff(self) -> bool:
+        return self.role in ISSUER_ROLES
+
+    @property
+    def is_issuer_lead(self) -> bool:
+        return self.role == Role.ISSUER_LEAD
+
+    @property
+    def is_association_staff(self) -> bool:
+        return self.role in ASSOCIATION_ROLES

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from .models import Assessment, FrameworkVersion, ScoreSnapshot
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Answers and scores change only through the services that keep their history."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(FrameworkVersion)
+class FrameworkVersionAdmin(ReadOnlyAdmin):
+    list_display = ("version", "source_name", "loaded_at", "checksum")
+    exclude = ("content",)
+
+
+@admin.register(Assessment)
+class AssessmentAdmin(ReadOnlyAdmin):
+    list_display = ("pk", "issuer", "cohort", "framework", "status", "submitted_at", "updated_at")
+    list_filter = ("status", "cohort", "framework")
+    list_select_related = ("issuer", "cohort", "framework")
+    search_fields = ("issuer__stock_code", "issuer__name_en", "issuer__name_zh")
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        return super().get_queryset(request).defer("framework__content")
+
+
+@admin.register(ScoreSnapshot)
+class ScoreSnapshotAdmin(ReadOnlyAdmin):
+    list_display = (
+        "assessment",
+        "overall_score",
+        "maturity_level",
+        "tier",
+        "completeness",
+        "created_at",
+    )
+    list_select_related = ("assessment__issuer",)
+    exclude = ("result",)

@@ -1,0 +1,78 @@
+"""Synthetic but realistic answers, for demo data and market-scale benchmarks.
+
+Each synthetic company gets a base maturity and a per-shift bias drawn from a handful of
+archetypes (strong in governance but weak in growth, and so on), so peer statistics have
+real spread. Deterministic for a given random generator.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from decimal import Decimal
+
+from .framework import Framework, ItemDef
+from .scoring import AnswerValue
+
+ARCHETYPES: dict[str, dict[str, float]] = {
+    "governance_first": {"profit": -0.4, "growth": -0.8, "intangibles": 0.0, "governance": 1.0},
+    "growth_story": {"profit": 0.3, "growth": 1.0, "intangibles": 0.4, "governance": -0.9},
+    "efficiency_user": {"profit": 0.9, "growth": -0.5, "intangibles": -0.3, "governance": 0.0},
+    "data_builder": {"profit": 0.0, "growth": 0.5, "intangibles": 1.0, "governance": 0.2},
+    "balanced": {"profit": 0.0, "growth": 0.0, "intangibles": 0.0, "governance": 0.0},
+    "laggard": {"profit": -0.6, "growth": -0.6, "intangibles": -0.6, "governance": -0.3},
+}
+
+
+@dataclass(frozen=True)
+class Profile:
+    base: float  # 1.0 – 5.0, typical maturity
+    bias: dict[str, float]
+    dont_know_rate: float
+
+
+def random_profile(rng: random.Random) -> Profile:
+    archetype = rng.choice(list(ARCHETYPES))
+    return Profile(
+        base=min(4.6, max(1.2, rng.gauss(2.6, 0.75))),
+        bias=ARCHETYPES[archetype],
+        dont_know_rate=rng.choice([0.0, 0.02, 0.05, 0.1]),
+    )
+
+
+def _level(rng: random.Random, centre: float) -> int:
+    return max(1, min(5, round(rng.gauss(centre, 0.7))))
+
+
+def synthetic_answer(item: ItemDef, profile: Profile, rng: random.Random) -> AnswerValue | None:
+    """One answer; None means left blank (only for optional items)."""
+    if rng.random() < profile.dont_know_rate:
+        return AnswerValue(dont_know=True)
+    centre = profile.base + profile.bias.get(item.shift_code, 0.0)
+    if item.kind == "maturity":
+        return AnswerValue(level=_level(rng, centre))
+    if item.kind == "choice":
+        options = sorted(item.options, key=lambda o: o.score)
+        index = round((_level(rng, centre) - 1) / 4 * (len(options) - 1))
+        return AnswerValue(choice=options[index].code)
+    if not item.mandatory and rng.random() < 0.25:
+        return None
+    assert item.min_value is not None and item.max_value is not None
+    lo, hi = float(item.min_value), float(item.max_value)
+    span = min(hi - lo, 100.0)
+    raw = lo + span * max(0.0, min(1.0, rng.gauss(centre / 6, 0.15)))
+    if lo < 0:  # a change figure: centred on small growth
+        raw = rng.gauss((centre - 2.5) * 4, 6)
+    value = Decimal(str(round(max(lo, min(hi, raw)), item.decimals)))
+    return AnswerValue(number=value)
+
+
+def synthetic_answers(
+    fw: Framework, profile: Profile, rng: random.Random
+) -> dict[str, AnswerValue]:
+    answers: dict[str, AnswerValue] = {}
+    for item in fw.iter_items():
+        value = synthetic_answer(item, profile, rng)
+        if value is not None:
+            answers[item.code] = value
+    return answers

@@ -1,0 +1,262 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Submit
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Issuer
+
+from .framework import Dimension, ItemDef, Shift
+from .models import Answer, AnswerRevision, Confidence
+from .services import Proposed
+
+DONT_KNOW = "dk"
+NOTE_MAX = 4000
+
+
+def _f(code: str, part: str) -> str:
+    return f"{code}__{part}"
+
+
+@dataclass
+class ItemRow:
+    item: ItemDef
+    form: StepForm
+    answer: Answer | None
+    conflicts: list[AnswerRevision] = field(default_factory=list)
+    theirs: Answer | None = None  # a colleague's value that just won a concurrent edit
+
+    def __getitem__(self, part: str) -> forms.BoundField:
+        return self.form[_f(self.item.code, part)]
+
+    @property
+    def value(self) -> forms.BoundField:
+        return self["value"]
+
+    @property
+    def dk(self) -> forms.BoundField | None:
+        name = _f(self.item.code, "dk")
+        return self.form[name] if name in self.form.fields else None
+
+    @property
+    def note(self) -> forms.BoundField:
+        return self["note"]
+
+    @property
+    def confidence(self) -> forms.BoundField:
+        return self["confidence"]
+
+    @property
+    def base(self) -> forms.BoundField:
+        return self["base"]
+
+    @property
+    def has_errors(self) -> bool:
+        return self.form.is_bound and self.form.item_has_errors(self.item.code)
+
+
+class StepForm(forms.Form):
+    """One questionnaire step: every item of one shift, grouped by dimension.
+
+    Bound to POST data, only items whose hidden base-version field is present are
+    considered, so the same form serves the full step and single-item autosave, and a
+    tampered or truncated POST can only ever skip items, never touch others.
+    """
+
+    def __init__(
+        self,
+        *args: Any,
+        shift: Shift,
+        answers: Mapping[str, Answer],
+        language: str,
+        conflicts: Mapping[str, list[AnswerRevision]] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.shift = shift
+        self.answers = answers
+        self.conflicts = conflicts or {}
+        self.theirs: dict[str, Answer] = {}
+        self.language = language
+        self.items = list(shift.items)
+        if self.is_bound:
+            present = {
+                item.code for item in self.items if _f(item.code, "base") in (self.data or {})
+            }
+            self.items = [i for i in self.items if i.code in present]
+        for item in self.items:
+            self._add_item_fields(item, answers.get(item.code))
+
+    def _add_item_fields(self, item: ItemDef, answer: Answer | None) -> None:
+        lang = self.language
+        code = item.code
+        label = item.text.get(lang)
+        if item.kind == "figure":
+            assert item.min_value is not None and item.max_value is not None
+            self.fields[_f(code, "value")] = forms.DecimalField(
+                label=label,
+                required=False,
+                min_value=item.min_value,
+                max_value=item.max_value,
+                decimal_places=item.decimals,
+                max_digits=16,
+                widget=forms.NumberInput(
+                    attrs={
+                        "step": str(Decimal(1).scaleb(-item.decimals)),
+                        "inputmode": "decimal",
+                        "min": str(item.min_value),
+                        "max": str(item.max_value),
+                    }
+                ),
+                initial=answer.number.normalize() if answer and answer.number is not None else None,
+            )
+            self.fields[_f(code, "dk")] = forms.BooleanField(
+                label=_("Don't know"), required=False, initial=bool(answer and answer.dont_know)
+            )
+        else:
+            if item.kind == "maturity":
+                choices = [(str(n), d.get(lang)) for n, d in enumerate(item.levels, start=1)]
+                initial = str(answer.level) if answer and answer.level else None
+            else:
+                choices = [(o.code, o.label.get(lang)) for o in item.options]
+                initial = answer.choice if answer and answer.choice else None
+            if answer and answer.dont_know:
+                initial = DONT_KNOW
+            self.fields[_f(code, "value")] = forms.ChoiceField(
+                label=label,
+                required=False,
+                choices=[*choices, (DONT_KNOW, _("Don't know"))],
+                widget=forms.RadioSelect,
+                initial=initial,
+                error_messages={"invalid_choice": _("Choose one of the options shown.")},
+            )
+        self.fields[_f(code, "note")] = forms.CharField(
+            label=_("Evidence note"),
+            required=False,
+            max_length=NOTE_MAX,
+            widget=forms.Textarea(attrs={"rows": 2}),
+            initial=answer.note if answer else "",
+        )
+        self.fields[_f(code, "confidence")] = forms.ChoiceField(
+            label=_("Confidence"),
+            required=False,
+            choices=[("", _("Not stated")), *Confidence.choices],
+            initial=answer.confidence if answer else "",
+            error_messages={"invalid_choice": _("Choose one of the options shown.")},
+        )
+        self.fields[_f(code, "base")] = forms.IntegerField(
+            required=False,
+            min_value=0,
+            widget=forms.HiddenInput,
+            initial=answer.version if answer else 0,
+            error_messages={
+                "invalid": _("This page was out of date. Check the answer and save again."),
+                "min_value": _("This page was out of date. Check the answer and save again."),
+            },
+        )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        for item in self.items:
+            if item.kind == "figure":
+                number = cleaned.get(_f(item.code, "value"))
+                if number is not None and cleaned.get(_f(item.code, "dk")):
+                    self.add_error(
+                        _f(item.code, "value"),
+                        _("Give a number or tick “Don't know”, not both."),
+                    )
+        return cleaned
+
+    def item_has_errors(self, code: str) -> bool:
+        return any(
+            _f(code, p) in self.errors for p in ("value", "dk", "note", "confidence", "base")
+        )
+
+    def proposals(self) -> dict[str, Proposed]:
+        """The cleaned answers as values for answers_save (call after is_valid).
+
+        When some items are invalid, the valid ones are still returned, so one mistyped
+        figure never holds back (or loses) the rest of the step.
+        """
+        data = self.cleaned_data
+        result: dict[str, Proposed] = {}
+        for item in self.items:
+            if self.item_has_errors(item.code):
+                continue
+            raw = data.get(_f(item.code, "value"))
+            level: int | None = None
+            choice = ""
+            number: Decimal | None = None
+            dont_know = False
+            if item.kind == "figure":
+                number = raw
+                dont_know = bool(data.get(_f(item.code, "dk")))
+            elif raw == DONT_KNOW:
+                dont_know = True
+            elif raw and item.kind == "maturity":
+                level = int(raw)
+            elif raw:
+                choice = raw
+            result[item.code] = Proposed(
+                level=level,
+                choice=choice,
+                number=number,
+                dont_know=dont_know,
+                note=(data.get(_f(item.code, "note")) or "").strip(),
+                confidence=data.get(_f(item.code, "confidence")) or "",
+                base_version=data.get(_f(item.code, "base")) or 0,
+            )
+        return result
+
+    def sections(self) -> list[tuple[Dimension, list[ItemRow]]]:
+        wanted = {i.code for i in self.items}
+        out: list[tuple[Dimension, list[ItemRow]]] = []
+        for dim in self.shift.dimensions:
+            rows = [
+                ItemRow(
+                    i,
+                    self,
+                    self.answers.get(i.code),
+                    self.conflicts.get(i.code, []),
+                    self.theirs.get(i.code),
+                )
+                for i in dim.items
+                if i.code in wanted
+            ]
+            if rows:
+                out.append((dim, rows))
+        return out
+
+    def rebase(self, versions: Mapping[str, int]) -> None:
+        """After a save, point base fields at the new versions so the next save is current."""
+        if not self.is_bound:
+            return
+        data = self.data.copy()  # type: ignore[attr-defined]  # a QueryDict when bound
+        for code, version in versions.items():
+            data[_f(code, "base")] = str(version)
+        self.data = data
+
+
+class IssuerProfileForm(forms.ModelForm):
+    class Meta:
+        model = Issuer
+        fields = [
+            "name_en",
+            "name_zh",
+            "board",
+            "industry",
+            "market_cap_band",
+            "revenue_band",
+            "employee_band",
+        ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("save", _("Confirm and continue")))

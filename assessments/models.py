@@ -1,0 +1,285 @@
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class FrameworkVersion(models.Model):
+    """One loaded version of the framework content (assessments/frameworks/*.yaml).
+
+    `content` is the parsed file, kept verbatim so a submitted assessment can always be
+    re-read and re-scored against the exact text it was answered on.
+    """
+
+    version = models.CharField(max_length=32, unique=True)
+    checksum = models.CharField(max_length=64)
+    source_name = models.CharField(max_length=200)
+    content = models.JSONField()
+    loaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-loaded_at"]
+
+    def __str__(self) -> str:
+        return self.version
+
+
+class ItemKind(models.TextChoices):
+    MATURITY = "maturity", _("Maturity")
+    CHOICE = "choice", _("Choice")
+    FIGURE = "figure", _("Figure")
+
+
+class Item(models.Model):
+    """A question of one framework version; answers point here so they keep their meaning."""
+
+    framework = models.ForeignKey(FrameworkVersion, on_delete=models.PROTECT, related_name="items")
+    code = models.CharField(max_length=100)
+    shift_code = models.CharField(max_length=50)
+    dimension_code = models.CharField(max_length=100)
+    kind = models.CharField(max_length=16, choices=ItemKind.choices)
+    position = models.PositiveIntegerField()
+    mandatory = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["framework", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["framework", "code"], name="item_code_unique"),
+            models.CheckConstraint(condition=Q(kind__in=ItemKind.values), name="item_kind_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class AssessmentStatus(models.TextChoices):
+    DRAFT = "draft", _("In progress")
+    SUBMITTED = "submitted", _("Submitted")
+    RETURNED = "returned", _("Returned for changes")
+    APPROVED = "approved", _("Approved")
+
+
+EDITABLE_STATUSES = (AssessmentStatus.DRAFT, AssessmentStatus.RETURNED)
+
+
+class Assessment(models.Model):
+    issuer = models.ForeignKey(
+        "accounts.Issuer", on_delete=models.PROTECT, related_name="assessments"
+    )
+    cohort = models.ForeignKey(
+        "cohorts.Cohort",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assessments",
+    )
+    framework = models.ForeignKey(FrameworkVersion, on_delete=models.PROTECT)
+    status = models.CharField(
+        max_length=16, choices=AssessmentStatus.choices, default=AssessmentStatus.DRAFT
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=AssessmentStatus.values), name="assessment_status_valid"
+            ),
+            models.UniqueConstraint(
+                fields=["issuer", "cohort"],
+                condition=Q(cohort__isnull=False),
+                name="assessment_one_per_issuer_cohort",
+            ),
+            models.CheckConstraint(
+                condition=Q(status=AssessmentStatus.DRAFT) | Q(submitted_at__isnull=False),
+                name="assessment_submitted_has_date",
+            ),
+        ]
+        indexes = [models.Index(fields=["issuer", "status", "-submitted_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.issuer.stock_code} #{self.pk}"
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in EDITABLE_STATUSES
+
+
+class Confidence(models.TextChoices):
+    SELF_ASSESSED = "self", _("Self-assessed")
+    DOCUMENTED = "documented", _("Documented")
+    VERIFIED = "verified", _("Externally verified")
+
+
+class AnswerValueFields(models.Model):
+    """The answer to one item: exactly one of level / choice / number, or "don't know"."""
+
+    level = models.PositiveSmallIntegerField(null=True, blank=True)
+    choice = models.CharField(max_length=50, blank=True)
+    number = models.DecimalField(max_digits=16, decimal_places=4, null=True, blank=True)
+    dont_know = models.BooleanField(default=False)
+    note = models.TextField(blank=True)
+    confidence = models.CharField(max_length=16, blank=True, choices=Confidence.choices)
+
+    class Meta:
+        abstract = True
+
+    VALUE_FIELDS = ("level", "choice", "number", "dont_know", "note", "confidence")
+
+    def value_tuple(self) -> tuple[Any, ...]:
+        number = self.number
+        if isinstance(number, Decimal):
+            number = number.normalize()
+        return (self.level, self.choice, number, self.dont_know, self.note, self.confidence)
+
+    @property
+    def is_known(self) -> bool:
+        return self.level is not None or bool(self.choice) or self.number is not None
+
+    @property
+    def is_answered(self) -> bool:
+        """Answered for submission: a value, or an explicit "don't know"."""
+        return self.is_known or self.dont_know
+
+
+def _value_constraints(prefix: str) -> list[models.BaseConstraint]:
+    return [
+        models.CheckConstraint(
+            condition=Q(level__isnull=True) | Q(level__gte=1, level__lte=5),
+            name=f"{prefix}_level_1_to_5",
+        ),
+        models.CheckConstraint(
+            condition=Q(dont_know=False)
+            | (Q(level__isnull=True) & Q(choice="") & Q(number__isnull=True)),
+            name=f"{prefix}_dont_know_excludes_value",
+        ),
+        models.CheckConstraint(
+            condition=Q(confidence="") | Q(confidence__in=Confidence.values),
+            name=f"{prefix}_confidence_valid",
+        ),
+    ]
+
+
+class Answer(AnswerValueFields):
+    """Current answer. `version` rises by one on every change (optimistic concurrency)."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="answers")
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="+")
+    version = models.PositiveIntegerField(default=0)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "item"], name="answer_unique_item"),
+            *_value_constraints("answer"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assessment_id}:{self.item_id}@{self.version}"
+
+
+class AnswerRevision(AnswerValueFields):
+    """Every change to an answer, and every proposal that lost a concurrent-edit race.
+
+    `applied=False` rows are the conflicting values a colleague typed: they are kept
+    (never silently dropped) and shown beside the item until someone saves it again.
+    """
+
+    answer = models.ForeignKey(Answer, on_delete=models.CASCADE, related_name="revisions")
+    version = models.PositiveIntegerField(help_text="version produced, or the base version")
+    applied = models.BooleanField(default=True)
+    resolved = models.BooleanField(default=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["answer", "created_at"]
+
+        constraints = [*_value_constraints("revision")]
+        indexes = [
+            models.Index(
+                fields=["answer"],
+                condition=Q(applied=False, resolved=False),
+                name="revision_open_conflicts",
+            )
+        ]
+
+    def __str__(self) -> str:
+        state = "applied" if self.applied else "conflict"
+        return f"{self.answer_id}@{self.version} ({state})"
+
+
+class ScoreSnapshot(models.Model):
+    """Scores frozen at submission, with the framework version they were computed on."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="snapshots")
+    framework = models.ForeignKey(FrameworkVersion, on_delete=models.PROTECT)
+    overall_score = models.DecimalField(max_digits=5, decimal_places=2, null=True)
+    maturity_level = models.PositiveSmallIntegerField(null=True)
+    tier = models.CharField(max_length=16, blank=True)
+    completeness = models.DecimalField(max_digits=5, decimal_places=2)
+    result = models.JSONField()
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        get_latest_by = "created_at"
+
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(overall_score__isnull=True)
+                | Q(overall_score__gte=0, overall_score__lte=100),
+                name="snapshot_overall_0_100",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assessment_id}: {self.overall_score}"
+
+
+class ScoreComponent(models.Model):
+    """One shift or dimension score of a snapshot, as a row so peers can be aggregated in SQL."""
+
+    class Kind(models.TextChoices):
+        SHIFT = "shift", _("Shift")
+        DIMENSION = "dimension", _("Dimension")
+
+    snapshot = models.ForeignKey(ScoreSnapshot, on_delete=models.CASCADE, related_name="components")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    code = models.CharField(max_length=100)
+    score = models.DecimalField(max_digits=5, decimal_places=2, null=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["snapshot", "kind", "code"], name="component_unique"),
+            models.CheckConstraint(
+                condition=Q(score__isnull=True) | Q(score__gte=0, score__lte=100),
+                name="component_score_0_100",
+            ),
+        ]
+        indexes = [models.Index(fields=["kind", "code", "score"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.code}: {self.score}"

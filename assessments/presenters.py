@@ -1,0 +1,243 @@
+"""Turn framework content + answers / stored score snapshots into display values.
+
+Scores are stored language-neutral (codes and numbers); the words are added here, in
+the reader's language, so the same snapshot reads correctly in English and Chinese.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from .framework import Framework, ItemDef, Named
+from .models import Answer, Confidence
+
+
+def _num(value: Decimal | float | None, decimals: int = 0) -> str:
+    if value is None:
+        return ""
+    return f"{float(value):,.{decimals}f}"
+
+
+def answer_text(item: ItemDef, answer: Any, lang: str | None) -> str:
+    """Human text of an answer (Answer, AnswerRevision or scoring.AnswerValue)."""
+    if answer is None:
+        return _("Not answered")
+    if answer.dont_know:
+        return _("Don't know")
+    if item.kind == "maturity" and answer.level:
+        return _("Level %(n)s: %(text)s") % {
+            "n": answer.level,
+            "text": item.levels[answer.level - 1].get(lang),
+        }
+    if item.kind == "choice" and answer.choice:
+        option = item.option(answer.choice)
+        return option.label.get(lang) if option else answer.choice
+    if item.kind == "figure" and answer.number is not None:
+        unit = item.unit.get(lang) if item.unit else ""
+        return f"{_num(answer.number, item.decimals)} {unit}".strip()
+    return _("Not answered")
+
+
+def _describe(named: Named, lang: str | None) -> str:
+    return named.description.get(lang) if named.description else ""
+
+
+def _label_from_code(item: ItemDef, code: str, lang: str | None) -> str:
+    if code == "dont_know":
+        return _("Don't know")
+    if not code:
+        return _("Not answered")
+    if item.kind == "maturity":
+        return _("Level %(n)s") % {"n": code}
+    option = item.option(code)
+    return option.label.get(lang) if option else code
+
+
+@dataclass
+class ReviewItem:
+    item: ItemDef
+    text: str
+    answer: str
+    note: str
+    confidence: str
+    by: str
+    at: Any
+    missing: bool
+    dont_know: bool
+
+
+@dataclass
+class ReviewDimension:
+    name: str
+    items: list[ReviewItem]
+
+
+@dataclass
+class ReviewShift:
+    code: str
+    name: str
+    dimensions: list[ReviewDimension]
+    missing: list[ReviewItem] = field(default_factory=list)
+    gaps: list[ReviewItem] = field(default_factory=list)
+
+
+def review(fw: Framework, answers: Mapping[str, Answer], lang: str | None) -> dict[str, Any]:
+    confidence_names = dict(Confidence.choices)
+    shifts: list[ReviewShift] = []
+    for shift in fw.shifts:
+        rs = ReviewShift(shift.code, shift.name.get(lang), [])
+        for dim in shift.dimensions:
+            rows: list[ReviewItem] = []
+            for item in dim.items:
+                a = answers.get(item.code)
+                row = ReviewItem(
+                    item=item,
+                    text=item.text.get(lang),
+                    answer=answer_text(item, a if a and a.is_answered else None, lang),
+                    note=a.note if a else "",
+                    confidence=str(confidence_names.get(a.confidence, "")) if a else "",
+                    by=a.updated_by.display_name if a and a.updated_by else "",
+                    at=a.updated_at if a else None,
+                    missing=item.mandatory and not (a and a.is_answered),
+                    dont_know=bool(a and a.dont_know),
+                )
+                rows.append(row)
+                if row.missing:
+                    rs.missing.append(row)
+                elif not (a and a.is_known):
+                    rs.gaps.append(row)
+            rs.dimensions.append(ReviewDimension(dim.name.get(lang), rows))
+        shifts.append(rs)
+    missing = [m for s in shifts for m in s.missing]
+    return {
+        "shifts": shifts,
+        "missing_count": len(missing),
+        "gap_count": sum(len(s.gaps) for s in shifts),
+    }
+
+
+def results(fw: Framework, result: Mapping[str, Any], lang: str | None) -> dict[str, Any]:
+    """Everything the results page shows, each number with the inputs behind it."""
+
+    def level_name(level: int | None) -> str:
+        return fw.levels[level - 1].name.get(lang) if level else _("Not scored")
+
+    dims = {d["code"]: d for d in result["dimensions"]}
+    shifts = []
+    for s_raw, shift in zip(result["shifts"], fw.shifts, strict=True):
+        dimensions = []
+        for dim in shift.dimensions:
+            d = dims[dim.code]
+            contributions = []
+            for c in d["contributions"]:
+                item = fw.items[c["code"]]
+                contributions.append(
+                    {
+                        "text": item.text.get(lang),
+                        "answer": _label_from_code(item, c["answer"], lang),
+                        "score": c["score"],
+                        "weight": c["weight"],
+                    }
+                )
+            lifts = []
+            for lift in d["lifts"]:
+                item = fw.items[lift["item"]]
+                to_text = (
+                    item.levels[int(lift["to_answer"]) - 1].get(lang)
+                    if item.kind == "maturity"
+                    else _label_from_code(item, lift["to_answer"], lang)
+                )
+                lifts.append(
+                    {
+                        "text": item.text.get(lang),
+                        "from": _label_from_code(item, lift["from_answer"], lang),
+                        "to": to_text,
+                        "gain": lift["gain"],
+                    }
+                )
+            dimensions.append(
+                {
+                    "code": dim.code,
+                    "name": dim.name.get(lang),
+                    "role": fw.role(dim.value_role).name.get(lang),
+                    "weight": dim.weight,
+                    "score": d["score"],
+                    "level": d["level"],
+                    "level_name": level_name(d["level"]),
+                    "next_level_at": d["next_level_at"],
+                    "contributions": contributions,
+                    "lifts": lifts,
+                    "recommendation": dim.recommendations[d["level"]].get(lang)
+                    if d["level"]
+                    else "",
+                    "insufficient": d["note"] == "insufficient",
+                }
+            )
+        shifts.append(
+            {
+                "code": shift.code,
+                "name": shift.name.get(lang),
+                "weight": shift.weight,
+                "score": s_raw["score"],
+                "level": s_raw["level"],
+                "level_name": level_name(s_raw["level"]),
+                "next_level_at": s_raw["next_level_at"],
+                "dimensions": dimensions,
+            }
+        )
+    conditions = {c.code: c for c in fw.tier_rule.conditions}
+    tier = fw.tier(result["tier"])
+    completeness = result["completeness"]
+    return {
+        "overall": result["overall"],
+        "level": result["level"],
+        "level_name": level_name(result["level"]),
+        "level_description": fw.levels[result["level"] - 1].description.get(lang)
+        if result["level"]
+        else "",
+        "next_level_at": result["next_level_at"],
+        "shifts": shifts,
+        "tier_name": tier.name.get(lang),
+        "tier_description": _describe(tier, lang),
+        "tier_met": result["tier_met"],
+        "tier_min_met": fw.tier_rule.min_met,
+        "tier_reasons": [
+            {
+                "text": conditions[r["code"]].text.get(lang),
+                "met": r["met"],
+                "observed": r["observed"],
+            }
+            for r in result["tier_reasons"]
+        ],
+        "heatmap": [
+            {
+                "stage": fw.stage(cell["stage"]).name.get(lang),
+                "depth": next(
+                    (d.label.get(lang) for d in fw.depths if d.code == cell["depth"]),
+                    _("Not answered"),
+                ),
+                "depth_code": cell["depth"] or "unknown",
+                "score": cell["score"],
+            }
+            for cell in result["heatmap"]
+        ],
+        "balance": [
+            {"name": role.name.get(lang), "score": value, "description": _describe(role, lang)}
+            for code, value in result["balance"].items()
+            if (role := fw.role(code))
+        ],
+        "completeness": completeness,
+        "gaps": [
+            {
+                "text": fw.items[g["item"]].text.get(lang),
+                "shift": fw.shift(g["shift"]).name.get(lang),
+                "reason": _("Don't know") if g["reason"] == "dont_know" else _("Not answered"),
+            }
+            for g in completeness["gaps"]
+        ],
+    }

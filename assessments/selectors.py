@@ -1,0 +1,105 @@
+"""Read-side queries. Views and services call these; nothing here writes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404
+
+from accounts.models import User
+
+from .framework import Framework, framework_cached, framework_from_content
+from .models import Answer, AnswerRevision, Assessment, FrameworkVersion, ScoreSnapshot
+from .scoring import AnswerValue
+
+
+def framework_of(version: FrameworkVersion) -> Framework:
+    """Parsed framework for a version row; the JSON content is read once per process."""
+    cached = framework_cached(version.version, version.checksum)
+    if cached is not None:
+        return cached
+    content = FrameworkVersion.objects.values_list("content", flat=True).get(pk=version.pk)
+    return framework_from_content(version.version, version.checksum, content)
+
+
+def framework_latest() -> FrameworkVersion | None:
+    return FrameworkVersion.objects.defer("content").order_by("-loaded_at", "-pk").first()
+
+
+def _assessments() -> QuerySet[Assessment]:
+    return Assessment.objects.select_related("issuer", "framework", "cohort").defer(
+        "framework__content"
+    )
+
+
+def assessments_visible_to(user: User) -> QuerySet[Assessment]:
+    """The access rule in one place: issuer staff see their issuer's, association staff all."""
+    qs = _assessments()
+    if not user.is_authenticated or not user.is_active:
+        return qs.none()
+    if user.is_association_staff:
+        return qs
+    if user.is_issuer_staff and user.issuer_id:
+        return qs.filter(issuer_id=user.issuer_id)
+    return qs.none()
+
+
+def assessment_for_user(*, user: User, pk: int) -> Assessment:
+    """The assessment if `user` may see it; 404 (never 403) so ids reveal nothing."""
+    try:
+        return assessments_visible_to(user).get(pk=pk)
+    except Assessment.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def assessment_editable_by(*, user: User, assessment: Assessment) -> bool:
+    return (
+        assessment.is_editable and user.is_issuer_staff and user.issuer_id == assessment.issuer_id
+    )
+
+
+def answers_of(assessment: Assessment) -> dict[str, Answer]:
+    """Every answer of the assessment keyed by item code, with who last changed it."""
+    rows = (
+        Answer.objects.filter(assessment=assessment)
+        .select_related("item", "updated_by")
+        .order_by("item__position")
+    )
+    return {a.item.code: a for a in rows}
+
+
+def open_conflicts(
+    assessment: Assessment, item_codes: Iterable[str] | None = None
+) -> dict[str, list[AnswerRevision]]:
+    """Proposals that lost a concurrent-edit race and nobody has re-saved since."""
+    qs = AnswerRevision.objects.filter(
+        answer__assessment=assessment, applied=False, resolved=False
+    ).select_related("user", "answer__item")
+    if item_codes is not None:
+        qs = qs.filter(answer__item__code__in=list(item_codes))
+    result: dict[str, list[AnswerRevision]] = {}
+    for rev in qs.order_by("created_at"):
+        result.setdefault(rev.answer.item.code, []).append(rev)
+    return result
+
+
+def answer_values(answers: Iterable[Answer]) -> dict[str, AnswerValue]:
+    return {
+        a.item.code: AnswerValue(
+            level=a.level, choice=a.choice, number=a.number, dont_know=a.dont_know
+        )
+        for a in answers
+    }
+
+
+def assessments_for_home(user: User) -> QuerySet[Assessment]:
+    return assessments_visible_to(user).prefetch_related(
+        Prefetch(
+            "snapshots", queryset=ScoreSnapshot.objects.defer("result").order_by("-created_at")
+        )
+    )
+
+
+def latest_snapshot(assessment: Assessment) -> ScoreSnapshot | None:
+    return assessment.snapshots.order_by("-created_at", "-pk").first()

@@ -1,0 +1,374 @@
+"""Write-side operations. Keyword-only, typed; each runs in one transaction."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import yaml
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Issuer, User
+
+from .framework import Framework, FrameworkError, parse_framework
+from .models import (
+    Answer,
+    AnswerRevision,
+    Assessment,
+    AssessmentStatus,
+    FrameworkVersion,
+    Item,
+    ScoreComponent,
+    ScoreSnapshot,
+)
+from .scoring import score
+from .selectors import answer_values, framework_of
+
+FRAMEWORK_DIR = Path(__file__).resolve().parent / "frameworks"
+
+
+# --- framework ----------------------------------------------------------------------------
+
+
+class FrameworkConflict(Exception):
+    """A file changed under a version that is already loaded."""
+
+
+def _canonical_checksum(content: Mapping[str, Any]) -> str:
+    # Checksum of the parsed content, so comments and formatting may change freely
+    # while any change of meaning under the same version is caught.
+    canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def framework_read_file(*, path: Path) -> tuple[dict[str, Any], Framework]:
+    try:
+        content = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise FrameworkError(f"{path.name}: cannot be read as YAML ({exc})") from exc
+    if not isinstance(content, dict):
+        raise FrameworkError(f"{path.name}: the top level must be a mapping")
+    # YAML turns mapping keys like `1:` into ints; JSON storage needs strings.
+    content = json.loads(json.dumps(content, ensure_ascii=False, default=str))
+    return content, parse_framework(content)
+
+
+@transaction.atomic
+def framework_load(*, path: Path) -> tuple[FrameworkVersion, bool]:
+    """Load one framework file. Returns (version, created). Idempotent per version.
+
+    Raises FrameworkConflict when the version exists with different content: old results
+    must never change meaning silently, so a change needs a new version.
+    """
+    content, fw = framework_read_file(path=path)
+    checksum = _canonical_checksum(content)
+    existing = FrameworkVersion.objects.filter(version=fw.version).first()
+    if existing is not None:
+        if existing.checksum != checksum:
+            raise FrameworkConflict(
+                f"{path.name}: version {fw.version} is already loaded with different content. "
+                "Loaded versions are immutable; copy the file, give it a new `version`, "
+                "and load that."
+            )
+        return existing, False
+    version = FrameworkVersion.objects.create(
+        version=fw.version, checksum=checksum, source_name=path.name, content=content
+    )
+    Item.objects.bulk_create(
+        Item(
+            framework=version,
+            code=item.code,
+            shift_code=item.shift_code,
+            dimension_code=item.dimension_code,
+            kind=item.kind,
+            position=position,
+            mandatory=item.mandatory,
+        )
+        for position, item in enumerate(fw.iter_items(), start=1)
+    )
+    return version, True
+
+
+def framework_load_all(*, directory: Path = FRAMEWORK_DIR) -> list[tuple[FrameworkVersion, bool]]:
+    return [framework_load(path=p) for p in sorted(directory.glob("v*.yaml"))]
+
+
+# --- issuer profile -----------------------------------------------------------------------
+
+
+def issuer_profile_confirm(*, issuer: Issuer, user: User, data: Mapping[str, Any]) -> Issuer:
+    if not (user.is_issuer_lead and user.issuer_id == issuer.pk):
+        raise PermissionDenied
+    for name, value in data.items():
+        setattr(issuer, name, value)
+    issuer.profile_confirmed_at = timezone.now()
+    issuer.full_clean()
+    issuer.save()
+    return issuer
+
+
+# --- assessments --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def assessment_create(
+    *, issuer: Issuer, framework: FrameworkVersion, user: User | None, cohort: Any = None
+) -> Assessment:
+    """A new assessment with one empty answer row per item (version 0).
+
+    Pre-creating the rows lets every later save be an optimistic, version-checked update.
+    """
+    assessment = Assessment.objects.create(
+        issuer=issuer, framework=framework, cohort=cohort, created_by=user
+    )
+    Answer.objects.bulk_create(
+        Answer(assessment=assessment, item=item)
+        for item in Item.objects.filter(framework=framework)
+    )
+    return assessment
+
+
+def assessment_start(*, user: User, framework: FrameworkVersion) -> Assessment:
+    """The issuer's open assessment, or a new one (leads only)."""
+    if not user.is_issuer_staff or user.issuer is None:
+        raise PermissionDenied
+    open_one = (
+        Assessment.objects.filter(
+            issuer=user.issuer,
+            status__in=[AssessmentStatus.DRAFT, AssessmentStatus.RETURNED],
+        )
+        .order_by("-created_at")
+        .first()
+    )
+    if open_one is not None:
+        return open_one
+    if not user.is_issuer_lead:
+        raise PermissionDenied(_("Only the issuer lead can start a new assessment."))
+    return assessment_create(issuer=user.issuer, framework=framework, user=user)
+
+
+@dataclass(frozen=True)
+class Proposed:
+    """What a respondent submitted for one item, and the version their page was showing."""
+
+    level: int | None = None
+    choice: str = ""
+    number: Decimal | None = None
+    dont_know: bool = False
+    note: str = ""
+    confidence: str = ""
+    base_version: int = 0
+
+    def value_tuple(self) -> tuple[Any, ...]:
+        number = self.number.normalize() if isinstance(self.number, Decimal) else self.number
+        return (self.level, self.choice, number, self.dont_know, self.note, self.confidence)
+
+
+EMPTY_VALUE = Proposed().value_tuple()
+
+
+@dataclass(frozen=True)
+class Conflict:
+    item_code: str
+    theirs: Answer
+    mine: Proposed
+
+
+@dataclass
+class SaveOutcome:
+    saved: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    conflicts: list[Conflict] = field(default_factory=list)
+    versions: dict[str, int] = field(default_factory=dict)
+
+
+class AssessmentLocked(Exception):
+    """The assessment was submitted (or is otherwise read-only)."""
+
+
+def _revision_from(answer: Answer, proposed: Proposed | None, **kwargs: Any) -> AnswerRevision:
+    source: Any = proposed if proposed is not None else answer
+    return AnswerRevision(
+        answer=answer,
+        level=source.level,
+        choice=source.choice,
+        number=source.number,
+        dont_know=source.dont_know,
+        note=source.note,
+        confidence=source.confidence,
+        **kwargs,
+    )
+
+
+def answers_save(
+    *, assessment: Assessment, proposals: Mapping[str, Proposed], user: User
+) -> SaveOutcome:
+    """Save a respondent's answers with optimistic concurrency.
+
+    Per item: unchanged values are skipped; a value whose base version is still current
+    is written; a value the respondent did not touch (equal to what their page showed)
+    never overwrites a colleague's newer one; a value they did change while a colleague
+    changed it too is a conflict: it is stored as an unapplied revision (nothing is lost)
+    and reported with both values. A constant number of queries, whatever the item count.
+    """
+    if not proposals:
+        return SaveOutcome()
+    outcome = SaveOutcome()
+    now = timezone.now()
+    with transaction.atomic():
+        locked = Assessment.objects.select_for_update().only("status").get(pk=assessment.pk)
+        if locked.status not in (AssessmentStatus.DRAFT, AssessmentStatus.RETURNED):
+            raise AssessmentLocked
+        answers = {
+            a.item.code: a
+            for a in Answer.objects.select_for_update(of=("self",))
+            .select_related("item", "updated_by")
+            .filter(assessment=assessment, item__code__in=list(proposals))
+        }
+        stale = [
+            (a.pk, proposals[code].base_version)
+            for code, a in answers.items()
+            if proposals[code].base_version != a.version and proposals[code].base_version > 0
+        ]
+        base_values: dict[tuple[int, int], tuple[Any, ...]] = {}
+        if stale:
+            query = Q()
+            for answer_pk, base in stale:
+                query |= Q(answer_id=answer_pk, version=base)
+            for rev in AnswerRevision.objects.filter(query, applied=True):
+                base_values[(rev.answer_id, rev.version)] = rev.value_tuple()
+
+        to_update: list[Answer] = []
+        revisions: list[AnswerRevision] = []
+        for code, proposed in proposals.items():
+            answer = answers.get(code)
+            if answer is None:
+                continue  # not an item of this assessment: ignored, never an error page
+            mine = proposed.value_tuple()
+            if mine == answer.value_tuple():
+                outcome.unchanged.append(code)
+                outcome.versions[code] = answer.version
+                continue
+            if proposed.base_version != answer.version:
+                shown = (
+                    EMPTY_VALUE
+                    if proposed.base_version == 0
+                    else base_values.get((answer.pk, proposed.base_version))
+                )
+                if shown is not None and mine == shown:
+                    # Untouched by this respondent: a colleague's newer value stands.
+                    outcome.unchanged.append(code)
+                    outcome.versions[code] = answer.version
+                    continue
+                outcome.conflicts.append(Conflict(code, answer, proposed))
+                revisions.append(
+                    _revision_from(
+                        answer,
+                        proposed,
+                        version=proposed.base_version,
+                        applied=False,
+                        user=user,
+                        created_at=now,
+                    )
+                )
+                continue
+            for name in Answer.VALUE_FIELDS:
+                setattr(answer, name, getattr(proposed, name))
+            answer.version += 1
+            answer.updated_by = user
+            answer.updated_at = now
+            to_update.append(answer)
+            revisions.append(
+                _revision_from(answer, None, version=answer.version, user=user, created_at=now)
+            )
+            outcome.saved.append(code)
+            outcome.versions[code] = answer.version
+        if to_update:
+            Answer.objects.bulk_update(
+                to_update, [*Answer.VALUE_FIELDS, "version", "updated_by", "updated_at"]
+            )
+            # Saving an item settles any conflict that was pending on it.
+            AnswerRevision.objects.filter(
+                answer__in=to_update, applied=False, resolved=False
+            ).update(resolved=True)
+            Assessment.objects.filter(pk=assessment.pk).update(updated_at=now)
+        if revisions:
+            AnswerRevision.objects.bulk_create(revisions)
+    return outcome
+
+
+class SubmitError(Exception):
+    def __init__(self, missing: list[str]):
+        super().__init__(", ".join(missing))
+        self.missing = missing
+
+
+@transaction.atomic
+def assessment_submit(*, assessment: Assessment, user: User) -> ScoreSnapshot:
+    """Check completeness, freeze the scores with the framework version, lock the answers."""
+    if not (user.is_issuer_lead and user.issuer_id == assessment.issuer_id):
+        raise PermissionDenied(_("Only the issuer lead can submit."))
+    locked = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    if locked.status not in (AssessmentStatus.DRAFT, AssessmentStatus.RETURNED):
+        raise AssessmentLocked
+    answers = list(Answer.objects.filter(assessment=locked).select_related("item"))
+    missing = [a.item.code for a in answers if a.item.mandatory and not a.is_answered]
+    if missing:
+        raise SubmitError(missing)
+    snapshot = snapshot_create(assessment=locked, answers=answers, user=user)
+    now = timezone.now()
+    locked.status = AssessmentStatus.SUBMITTED
+    locked.submitted_at = now
+    locked.submitted_by = user
+    locked.updated_at = now
+    locked.save(update_fields=["status", "submitted_at", "submitted_by", "updated_at"])
+    return snapshot
+
+
+def snapshot_create(
+    *, assessment: Assessment, answers: list[Answer], user: User | None, at: datetime | None = None
+) -> ScoreSnapshot:
+    fw = framework_of(assessment.framework)
+    result = score(fw, answer_values(answers))
+    snapshot = ScoreSnapshot.objects.create(
+        assessment=assessment,
+        framework_id=assessment.framework_id,
+        overall_score=None if result.overall is None else Decimal(str(result.overall)),
+        maturity_level=result.level,
+        tier=result.tier,
+        completeness=Decimal(str(result.completeness.percent)),
+        result=result.as_dict(),
+        created_by=user,
+        **({"created_at": at} if at else {}),
+    )
+    ScoreComponent.objects.bulk_create(
+        [
+            ScoreComponent(
+                snapshot=snapshot,
+                kind=ScoreComponent.Kind.SHIFT,
+                code=s.code,
+                score=None if s.score is None else Decimal(str(s.score)),
+            )
+            for s in result.shifts
+        ]
+        + [
+            ScoreComponent(
+                snapshot=snapshot,
+                kind=ScoreComponent.Kind.DIMENSION,
+                code=d.code,
+                score=None if d.score is None else Decimal(str(d.score)),
+            )
+            for d in result.dimensions
+        ]
+    )
+    return snapshot

@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.utils.translation import get_language
+
+from assessments.framework import ItemDef, Text
+from assessments.presenters import answer_text as _answer_text
+
+register = template.Library()
+
+
+@register.simple_tag
+def answer_text(item: ItemDef, answer: Any) -> str:
+    return _answer_text(item, answer, get_language())
+
+
+@register.filter
+def tr(text: Text | None) -> str:
+    """Framework text in the active language."""
+    return text.get(get_language()) if text else ""

@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+from typing import cast
+
+import factory
+from factory.django import DjangoModelFactory
+
+from accounts.models import (
+    Board,
+    EmployeeBand,
+    Industry,
+    Issuer,
+    MarketCapBand,
+    RevenueBand,
+    Role,
+    User,
+)
+
+PASSWORD = "correct-horse-battery"
+
+
+class IssuerFactory(DjangoModelFactory):
+    class Meta:
+        model = Issuer
+
+    name_en = factory.Sequence(lambda n: f"Test Issuer {n} Limited")
+    name_zh = factory.Sequence(lambda n: f"測試發行人{n}有限公司")
+    stock_code = factory.Sequence(lambda n: str(10000 + n).zfill(5))
+    board = Board.MAIN
+    industry = Industry.INDUSTRIALS
+    market_cap_band = MarketCapBand.S
+    revenue_band = RevenueBand.S
+    employee_band = EmployeeBand.S
+
+
+class UserFactory(DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"user{n}@example.org")
+    full_name = factory.Sequence(lambda n: f"User {n}")
+    role = Role.ISSUER_LEAD
+    issuer = factory.SubFactory(IssuerFactory)
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def _save(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+def lead(issuer: Issuer | None = None, **kw) -> User:
+    return cast(User, UserFactory(role=Role.ISSUER_LEAD, issuer=issuer or IssuerFactory(), **kw))
+
+
+def contributor(issuer: Issuer, **kw) -> User:
+    return cast(User, UserFactory(role=Role.ISSUER_CONTRIBUTOR, issuer=issuer, **kw))
+
+
+def association_admin(**kw) -> User:
+    user = UserFactory(
+        role=Role.ASSOCIATION_ADMIN, issuer=None, is_staff=True, is_superuser=True, **kw
+    )
+    return cast(User, user)
+
+
+def reviewer(**kw) -> User:
+    return cast(User, UserFactory(role=Role.ASSOCIATION_REVIEWER, issuer=None, **kw))

@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.test import override_settings
+
+from accounts.models import Issuer, User
+from assessments.models import Assessment, AssessmentStatus, ScoreSnapshot
+from cohorts.models import Cohort
+
+pytestmark = pytest.mark.django_db
+
+
+@override_settings(DEBUG=True)
+def test_seed_demo_is_idempotent_and_realistic():
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    counts = (
+        User.objects.count(),
+        Issuer.objects.count(),
+        Assessment.objects.count(),
+        ScoreSnapshot.objects.count(),
+    )
+    call_command("seed_demo", stdout=out)
+    assert counts == (
+        User.objects.count(),
+        Issuer.objects.count(),
+        Assessment.objects.count(),
+        ScoreSnapshot.objects.count(),
+    )
+    assert "lead@example.org" in out.getvalue() and "demo-pass-2026" in out.getvalue()
+    cohort = Cohort.objects.get(slug="demo-2026")
+    submitted = Assessment.objects.filter(cohort=cohort, status=AssessmentStatus.SUBMITTED)
+    assert submitted.count() >= 60
+    assert Issuer.objects.filter(stock_code="90001").exists()
+    assert Assessment.objects.filter(
+        issuer__stock_code="90000", status=AssessmentStatus.DRAFT
+    ).exists()
+    assert len(set(Issuer.objects.values_list("industry", flat=True))) >= 8
+    # Answers vary: overall and per-shift scores spread out, and profiles differ by shift.
+    overall = [float(s) for s in ScoreSnapshot.objects.values_list("overall_score", flat=True)]
+    assert max(overall) - min(overall) > 30
+    strong_gov_weak_growth = 0
+    for snap in ScoreSnapshot.objects.all():
+        shifts = {s["code"]: s["score"] for s in snap.result["shifts"]}
+        if (
+            shifts["governance"]
+            and shifts["growth"]
+            and shifts["governance"] - shifts["growth"] > 20
+        ):
+            strong_gov_weak_growth += 1
+    assert strong_gov_weak_growth >= 3
+
+
+@override_settings(DEBUG=False)
+def test_seed_demo_refuses_without_debug():
+    with pytest.raises(CommandError, match="DEBUG"):
+        call_command("seed_demo", stdout=StringIO())
+    assert not User.objects.exists()
+
+
+@override_settings(DEBUG=True)
+def test_seed_demo_rejects_a_silly_peer_count():
+    with pytest.raises(CommandError, match="--peers"):
+        call_command("seed_demo", "--peers", "-4", stdout=StringIO())

@@ -1,0 +1,385 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.http import AuthedRequest
+
+from . import presenters, selectors, services
+from .forms import IssuerProfileForm, StepForm
+from .framework import Framework, Shift
+from .models import Answer, Assessment
+
+PENDING_KEY = "pending_step_post"
+
+
+def login_required_keep_post(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Like login_required, but a POST that arrives after the session expired is kept.
+
+    The typed answers are parked in the (anonymous) session, which survives the login,
+    and replayed by the step view once the respondent is back. Autosave calls get a 401
+    JSON answer instead, so the page can keep the values in the browser and say so.
+    """
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.user.is_authenticated:
+            return view(request, *args, **kwargs)
+        if request.headers.get("accept", "").startswith("application/json"):
+            return JsonResponse(
+                {
+                    "status": "login_required",
+                    "message": _(
+                        "Your session has expired. Log in again; "
+                        "your changes are kept on this page."
+                    ),
+                },
+                status=401,
+            )
+        if request.method == "POST":
+            request.session[PENDING_KEY] = {
+                "path": request.path,
+                "data": {
+                    k: request.POST.getlist(k) for k in request.POST if k != "csrfmiddlewaretoken"
+                },
+            }
+        return redirect_to_login(request.get_full_path())
+
+    return wrapper
+
+
+@dataclass
+class StepLink:
+    key: str
+    title: str
+    url: str
+    answered: int
+    total: int
+    current: bool
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.answered / self.total) if self.total else 100
+
+
+def _steps(
+    assessment: Assessment, fw: Framework, answers: dict[str, Answer], current: str
+) -> list[StepLink]:
+    lang = get_language()
+    steps = [
+        StepLink(
+            "profile",
+            _("Company profile"),
+            reverse("assessments:profile", args=[assessment.pk]),
+            1 if assessment.issuer.profile_confirmed_at else 0,
+            1,
+            current == "profile",
+        )
+    ]
+    for shift in fw.shifts:
+        known = sum(1 for i in shift.items if (a := answers.get(i.code)) and a.is_known)
+        steps.append(
+            StepLink(
+                shift.code,
+                shift.name.get(lang),
+                reverse("assessments:step", args=[assessment.pk, shift.code]),
+                known,
+                len(shift.items),
+                current == shift.code,
+            )
+        )
+    steps.append(
+        StepLink(
+            "review",
+            _("Review and submit"),
+            reverse("assessments:review", args=[assessment.pk]),
+            0,
+            0,
+            current == "review",
+        )
+    )
+    return steps
+
+
+def _wizard_context(
+    request: AuthedRequest, assessment: Assessment, answers: dict[str, Answer], current: str
+) -> dict[str, Any]:
+    fw = selectors.framework_of(assessment.framework)
+    steps = _steps(assessment, fw, answers, current)
+    known = sum(1 for a in answers.values() if a.is_known)
+    keys = [s.key for s in steps]
+    index = keys.index(current)
+    return {
+        "assessment": assessment,
+        "framework": fw,
+        "steps": steps,
+        "overall_answered": known,
+        "overall_total": len(answers),
+        "overall_percent": round(100 * known / len(answers)) if answers else 0,
+        "prev_step": steps[index - 1] if index > 0 else None,
+        "next_step": steps[index + 1] if index + 1 < len(steps) else None,
+        "editable": selectors.assessment_editable_by(user=request.user, assessment=assessment),
+        "is_lead": getattr(request.user, "is_issuer_lead", False)
+        and request.user.issuer_id == assessment.issuer_id,
+    }
+
+
+@login_required
+@require_POST
+def assessment_start(request: AuthedRequest) -> HttpResponse:
+    framework = selectors.framework_latest()
+    if framework is None:
+        messages.error(request, _("No framework is loaded yet. Ask the association to load one."))
+        return redirect("home")
+    try:
+        assessment = services.assessment_start(user=request.user, framework=framework)
+    except PermissionDenied as exc:
+        messages.error(request, str(exc) or _("You cannot start an assessment."))
+        return redirect("home")
+    return redirect("assessments:detail", pk=assessment.pk)
+
+
+@login_required
+def assessment_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    assessment = selectors.assessment_for_user(user=request.user, pk=pk)
+    if not assessment.is_editable:
+        return redirect("assessments:results", pk=pk)
+    if not assessment.issuer.profile_confirmed_at:
+        return redirect("assessments:profile", pk=pk)
+    fw = selectors.framework_of(assessment.framework)
+    answers = selectors.answers_of(assessment)
+    for shift in fw.shifts:
+        if any(
+            not (a := answers.get(i.code)) or not a.is_answered for i in shift.items if i.mandatory
+        ):
+            return redirect("assessments:step", pk=pk, shift=shift.code)
+    return redirect("assessments:review", pk=pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def step_profile(request: AuthedRequest, pk: int) -> HttpResponse:
+    assessment = selectors.assessment_for_user(user=request.user, pk=pk)
+    issuer = assessment.issuer
+    can_edit = (
+        request.user.is_issuer_lead
+        and request.user.issuer_id == issuer.pk
+        and assessment.is_editable
+    )
+    form = IssuerProfileForm(request.POST or None, instance=issuer)
+    if not can_edit:
+        for f in form.fields.values():
+            f.disabled = True
+        form.helper.inputs = []
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied
+        if form.is_valid():
+            services.issuer_profile_confirm(
+                issuer=issuer, user=request.user, data=form.cleaned_data
+            )
+            messages.success(request, _("Company profile confirmed."))
+            fw = selectors.framework_of(assessment.framework)
+            return redirect("assessments:step", pk=pk, shift=fw.shifts[0].code)
+    answers = selectors.answers_of(assessment)
+    context = _wizard_context(request, assessment, answers, "profile")
+    context.update(form=form, issuer=issuer, can_edit=can_edit)
+    return render(request, "assessments/step_profile.html", context)
+
+
+def _shift_or_404(fw: Framework, code: str) -> Shift:
+    try:
+        return fw.shift(code)
+    except StopIteration as exc:
+        raise Http404 from exc
+
+
+def _conflict_message(outcome: services.SaveOutcome) -> str:
+    return _(
+        "%(n)d answer(s) were changed by a colleague while you were editing. "
+        "Both versions are shown below: keep yours by saving again, or pick theirs."
+    ) % {"n": len(outcome.conflicts)}
+
+
+@login_required_keep_post
+@require_http_methods(["GET", "POST"])
+def step_shift(request: AuthedRequest, pk: int, shift: str) -> HttpResponse:
+    assessment = selectors.assessment_for_user(user=request.user, pk=pk)
+    fw = selectors.framework_of(assessment.framework)
+    the_shift = _shift_or_404(fw, shift)
+    editable = selectors.assessment_editable_by(user=request.user, assessment=assessment)
+    data: QueryDict | None = None
+    pending = request.session.get(PENDING_KEY)
+    if request.method == "POST":
+        if not editable:
+            messages.error(request, _("This assessment is read-only; nothing was changed."))
+            return redirect("assessments:step", pk=pk, shift=shift)
+        data = request.POST
+    elif pending and pending.get("path") == request.path and editable:
+        del request.session[PENDING_KEY]
+        replay = QueryDict(mutable=True)
+        for key, values in pending.get("data", {}).items():
+            replay.setlist(key, [str(v) for v in values])
+        data = replay
+        messages.info(request, _("Your session had expired; here is what you typed before it did."))
+
+    # A POST needs no current answers unless the page has to be shown again.
+    answers = selectors.answers_of(assessment) if data is None else {}
+    form = StepForm(data, shift=the_shift, answers=answers, language=get_language())
+    if data is not None:
+        valid = form.is_valid()
+        try:
+            outcome = services.answers_save(
+                assessment=assessment,
+                proposals=form.proposals(),
+                user=request.user,
+            )
+        except services.AssessmentLocked:
+            messages.error(
+                request, _("This assessment was submitted meanwhile; it is now read-only.")
+            )
+            return redirect("assessments:review", pk=pk)
+        if outcome.saved:
+            messages.success(request, _("Saved %(n)d answer(s).") % {"n": len(outcome.saved)})
+        if valid and not outcome.conflicts:
+            steps = _steps(assessment, fw, answers, shift)
+            index = [s.key for s in steps].index(shift)
+            go = request.POST.get("go", "")
+            if go == "next" and index + 1 < len(steps):
+                return redirect(steps[index + 1].url)
+            if go == "prev" and index > 0:
+                return redirect(steps[index - 1].url)
+            return redirect("assessments:step", pk=pk, shift=shift)
+        answers = selectors.answers_of(assessment)
+        versions = dict(outcome.versions)
+        versions.update({c.item_code: answers[c.item_code].version for c in outcome.conflicts})
+        form.rebase(versions)
+        form.answers = answers
+        form.theirs = {c.item_code: answers[c.item_code] for c in outcome.conflicts}
+        if outcome.conflicts:
+            messages.warning(request, _conflict_message(outcome))
+        if not valid:
+            messages.error(
+                request,
+                _(
+                    "Some answers need attention; everything you typed is still here. "
+                    "See the marked questions."
+                ),
+            )
+    form.conflicts = selectors.open_conflicts(assessment, [i.code for i in the_shift.items])
+    context = _wizard_context(request, assessment, answers, shift)
+    context.update(form=form, shift=the_shift, sections=form.sections())
+    return render(request, "assessments/step_shift.html", context)
+
+
+@login_required_keep_post
+@require_POST
+def autosave(request: AuthedRequest, pk: int, shift: str) -> HttpResponse:
+    assessment = selectors.assessment_for_user(user=request.user, pk=pk)
+    if not selectors.assessment_editable_by(user=request.user, assessment=assessment):
+        return JsonResponse(
+            {"status": "locked", "message": _("This assessment is read-only.")}, status=409
+        )
+    fw = selectors.framework_of(assessment.framework)
+    the_shift = _shift_or_404(fw, shift)
+    answers = selectors.answers_of(assessment)
+    form = StepForm(request.POST, shift=the_shift, answers=answers, language=get_language())
+    if not form.is_valid():
+        return JsonResponse(
+            {"status": "invalid", "errors": form.errors.get_json_data()}, status=400
+        )
+    try:
+        outcome = services.answers_save(
+            assessment=assessment,
+            proposals=form.proposals(),
+            user=request.user,
+        )
+    except services.AssessmentLocked:
+        return JsonResponse(
+            {"status": "locked", "message": _("This assessment is read-only.")}, status=409
+        )
+    conflicts = {
+        c.item_code: {
+            "theirs": presenters.answer_text(fw.items[c.item_code], c.theirs, get_language()),
+            "by": c.theirs.updated_by.display_name if c.theirs.updated_by else "",
+            "at": date_format(localtime(c.theirs.updated_at), "DATETIME_FORMAT")
+            if c.theirs.updated_at
+            else "",
+            "version": c.theirs.version,
+        }
+        for c in outcome.conflicts
+    }
+    return JsonResponse(
+        {
+            "status": "conflict" if conflicts else "saved",
+            "saved": outcome.saved,
+            "versions": outcome.versions,
+            "conflicts": conflicts,
+            "by": request.user.display_name,
+        },
+        status=409 if conflicts else 200,
+    )
+
+
+@login_required
+def review(request: AuthedRequest, pk: int) -> HttpResponse:
+    assessment = selectors.assessment_for_user(user=request.user, pk=pk)
+    answers = selectors.answers_of(assessment)
+    context = _wizard_context(request, assessment, answers, "review")
+    context["review"] = presenters.review(context["framework"], answers, get_language())
+    return render(request, "assessments/review.html", context)
+
+
+@login_required
+@require_POST
+def submit(request: AuthedRequest, pk: int) -> HttpResponse:
+    assessment = selectors.assessment_for_user(user=request.user, pk=pk)
+    try:
+        services.assessment_submit(assessment=assessment, user=request.user)
+    except PermissionDenied:
+        messages.error(request, _("Only the issuer lead can submit the assessment."))
+        return redirect("assessments:review", pk=pk)
+    except services.AssessmentLocked:
+        messages.info(request, _("This assessment has already been submitted."))
+        return redirect("assessments:results", pk=pk)
+    except services.SubmitError as exc:
+        messages.error(
+            request,
+            _("%(n)d required question(s) are still unanswered; see the list below.")
+            % {"n": len(exc.missing)},
+        )
+        return redirect("assessments:review", pk=pk)
+    messages.success(request, _("Submitted. Your scores are below."))
+    return redirect("assessments:results", pk=pk)
+
+
+@login_required
+def results(request: AuthedRequest, pk: int) -> HttpResponse:
+    assessment = selectors.assessment_for_user(user=request.user, pk=pk)
+    snapshot = selectors.latest_snapshot(assessment)
+    if snapshot is None:
+        messages.info(request, _("Scores appear here once the assessment is submitted."))
+        return redirect("assessments:review", pk=pk)
+    # A snapshot is always scored on its assessment's framework version.
+    fw = selectors.framework_of(assessment.framework)
+    context = {
+        "assessment": assessment,
+        "snapshot": snapshot,
+        "r": presenters.results(fw, snapshot.result, get_language()),
+    }
+    return render(request, "assessments/results.html", context)

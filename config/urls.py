@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from accounts import views as account_views
+from config import health
+
+urlpatterns = [
+    path("", account_views.home, name="home"),
+    path("healthz", health.healthz, name="healthz"),
+    path("i18n/setlang/", account_views.set_language, name="set_language"),
+    path("accounts/", include("accounts.urls")),
+    path("assessments/", include("assessments.urls")),
+    path("admin/", admin.site.urls),
+]
+
+admin.site.site_header = "AI Readiness — Association admin"

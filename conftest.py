@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from assessments.services import FRAMEWORK_DIR, framework_load
+
+V1_PATH = FRAMEWORK_DIR / "v1.yaml"
+
+
+@pytest.fixture(scope="session")
+def v1_content() -> dict[str, Any]:
+    return yaml.safe_load(V1_PATH.read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def framework(db):
+    version, _ = framework_load(path=V1_PATH)
+    return version
+
+
+def write_framework(tmp_path: Path, content: dict[str, Any], name: str = "v9.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(content, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def big_framework(db, tmp_path, v1_content):
+    """v1 with every maturity item repeated three times: same shape, 3x the items."""
+    content = copy.deepcopy(v1_content)
+    content["version"] = "test-big"
+    for shift in content["shifts"]:
+        for dim in shift["dimensions"]:
+            extra = []
+            for item in dim["items"]:
+                if item["kind"] == "maturity":
+                    for n in (2, 3):
+                        clone = copy.deepcopy(item)
+                        clone["code"] = f"{item['code']}_x{n}"
+                        extra.append(clone)
+            dim["items"].extend(extra)
+    version, _ = framework_load(path=write_framework(tmp_path, content))
+    return version
