@@ -50,13 +50,7 @@ def test_healthz_reports_database_and_broker():
 @pytest.mark.django_db
 @override_settings(CELERY_BROKER_URL="redis://127.0.0.1:1/0")
 def test_healthz_says_when_the_broker_is_down():
-    from config.celery import app
-
-    app.conf.broker_url = "redis://127.0.0.1:1/0"
-    try:
-        response = Client().get("/healthz")
-    finally:
-        app.conf.broker_url = os.environ.get("CELERY_BROKER_URL") or None
+    response = Client().get("/healthz")
     assert response.status_code == 200  # the web tier still serves pages
     assert response.json()["broker"] == "down"
 
