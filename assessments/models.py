@@ -232,6 +232,12 @@ class ScoreSnapshot(models.Model):
     """Scores frozen at submission, with the framework version they were computed on."""
 
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="snapshots")
+    # Denormalised from the assessment so peer statistics filter on one indexed table.
+    issuer = models.ForeignKey(
+        "accounts.Issuer", on_delete=models.PROTECT, related_name="snapshots"
+    )
+    # The issuer's latest submitted scores: exactly these feed peer statistics.
+    is_current = models.BooleanField(default=False)
     framework = models.ForeignKey(FrameworkVersion, on_delete=models.PROTECT)
     overall_score = models.DecimalField(max_digits=5, decimal_places=2, null=True)
     maturity_level = models.PositiveSmallIntegerField(null=True)
@@ -253,7 +259,13 @@ class ScoreSnapshot(models.Model):
                 | Q(overall_score__gte=0, overall_score__lte=100),
                 name="snapshot_overall_0_100",
             ),
+            models.UniqueConstraint(
+                fields=["issuer"],
+                condition=Q(is_current=True),
+                name="snapshot_one_current_per_issuer",
+            ),
         ]
+        indexes = [models.Index(fields=["is_current", "issuer"], name="snapshot_current_issuer")]
 
     def __str__(self) -> str:
         return f"{self.assessment_id}: {self.overall_score}"

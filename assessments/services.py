@@ -338,10 +338,16 @@ def assessment_submit(*, assessment: Assessment, user: User) -> ScoreSnapshot:
 def snapshot_create(
     *, assessment: Assessment, answers: list[Answer], user: User | None, at: datetime | None = None
 ) -> ScoreSnapshot:
+    """Freeze the scores; this becomes the issuer's current snapshot for peer statistics."""
     fw = framework_of(assessment.framework)
     result = score(fw, answer_values(answers))
+    ScoreSnapshot.objects.filter(issuer_id=assessment.issuer_id, is_current=True).update(
+        is_current=False
+    )
     snapshot = ScoreSnapshot.objects.create(
         assessment=assessment,
+        issuer_id=assessment.issuer_id,
+        is_current=True,
         framework_id=assessment.framework_id,
         overall_score=None if result.overall is None else Decimal(str(result.overall)),
         maturity_level=result.level,
