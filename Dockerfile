@@ -10,6 +10,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     MEDIA_ROOT=/data/media \
+    REPORT_FONT_DIR=/data/fonts \
     STATIC_ROOT=/app/staticfiles
 
 # Runtime libraries only: Pango/HarfBuzz for WeasyPrint's PDF rendering, the Noto CJK fonts
@@ -44,9 +45,12 @@ RUN SECRET_KEY=build-only DEBUG=false python manage.py collectstatic --no-input
 
 # Generated report files. Owned by app so that a fresh named volume mounted here inherits
 # the ownership and the web and worker processes can write to it.
-RUN mkdir -p /data/media && chown app:app /data/media
+RUN mkdir -p /data/media /data/fonts && chown app:app /data/media /data/fonts
 
 USER app
+
+# Subset the CJK report font once, at build time, so no worker pays for it (reports/fonts.py).
+RUN SECRET_KEY=build-only DEBUG=false DJANGO_SETTINGS_MODULE=config.settings python -c "import django; django.setup(); from reports.fonts import report_fonts; assert report_fonts()"
 
 EXPOSE 8000
 
