@@ -91,6 +91,7 @@ class Command(BaseCommand):
             cohort = self._cohort(version)
             issuer = self._demo_issuer()
             users = self._users(issuer)
+            self._demo_history(issuer, version, users)
             self._demo_assessment(issuer, cohort, version, users)
             created = self._peers(peers, cohort, version)
         self.stdout.write(
@@ -148,10 +149,40 @@ class Command(BaseCommand):
             users[role] = user
         return users
 
+    def _demo_history(
+        self, issuer: Issuer, version: FrameworkVersion, users: dict[str, User]
+    ) -> None:
+        """Last year's submitted assessment, so results, reports and year-on-year change show."""
+        if Assessment.objects.filter(issuer=issuer, submitted_at__isnull=False).exists():
+            return
+        lead = users[Role.ISSUER_LEAD]
+        assessment = assessment_create(issuer=issuer, framework=version, user=lead)
+        fw = framework_of(version)
+        rng = random.Random(2025)
+        answers = synthetic_answers(fw, random_profile(rng), rng)
+        rows = list(Answer.objects.filter(assessment=assessment).select_related("item"))
+        for row in rows:
+            value = answers.get(row.item.code)
+            if value is not None:
+                row.level, row.choice, row.number = value.level, value.choice, value.number
+                row.dont_know, row.version, row.updated_by = value.dont_know, 1, lead
+        Answer.objects.bulk_update(
+            rows, ["level", "choice", "number", "dont_know", "version", "updated_by"]
+        )
+        submitted = timezone.now() - timedelta(days=365)
+        Assessment.objects.filter(pk=assessment.pk).update(
+            status=AssessmentStatus.SUBMITTED,
+            submitted_at=submitted,
+            submitted_by=lead,
+            created_at=submitted - timedelta(days=14),
+            updated_at=submitted,
+        )
+        snapshot_create(assessment=assessment, answers=rows, user=lead, at=submitted)
+
     def _demo_assessment(
         self, issuer: Issuer, cohort: Cohort, version: FrameworkVersion, users: dict[str, User]
     ) -> None:
-        if Assessment.objects.filter(issuer=issuer).exists():
+        if Assessment.objects.filter(issuer=issuer, cohort=cohort).exists():
             return
         assessment = assessment_create(
             issuer=issuer, framework=version, user=users[Role.ISSUER_LEAD], cohort=cohort
