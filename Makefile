@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run setup test lint format messages check-deploy clean
+.PHONY: run setup test lint format messages bench-report clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,10 @@ format: setup
 messages: setup
 	DEBUG=true $(BIN)/python manage.py makemessages -l zh_Hant --no-obsolete --ignore=.venv --ignore=staticfiles
 	DEBUG=true $(BIN)/python manage.py compilemessages -l zh_Hant --ignore=.venv
+
+# Report PDF speed and memory (needs the demo data: run `make run` once).
+bench-report: setup
+	DEBUG=true $(BIN)/python bench/report_pdf.py --runs 15
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles media .pytest_cache .mypy_cache .ruff_cache

@@ -19,6 +19,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.http import AuthedRequest
+from reports import selectors as report_selectors
+from reports import services as report_services
+from reports.benchmarks import peer_benchmarks
+from reports.content import group_name
 
 from . import presenters, selectors, services
 from .forms import IssuerProfileForm, StepForm
@@ -377,9 +381,14 @@ def results(request: AuthedRequest, pk: int) -> HttpResponse:
         return redirect("assessments:review", pk=pk)
     # A snapshot is always scored on its assessment's framework version.
     fw = selectors.framework_of(assessment.framework)
+    snapshot = report_services.snapshot_load(snapshot_id=snapshot.pk)
+    groups = peer_benchmarks(snapshot=snapshot)
     context = {
         "assessment": assessment,
         "snapshot": snapshot,
         "r": presenters.results(fw, snapshot.result, get_language()),
+        "reports": report_selectors.reports_for_latest(assessment),
+        "peer_groups": [(group_name(g.key, assessment), g) for g in groups],
+        "shift_names": {s.code: s.name.get(get_language()) for s in fw.shifts},
     }
     return render(request, "assessments/results.html", context)

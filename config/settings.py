@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "accounts",
     "assessments",
     "cohorts",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -128,6 +129,8 @@ STATIC_URL = "static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+# The CJK report font is subset once per machine into this folder (reports/fonts.py).
+REPORT_FONT_DIR = env.path("REPORT_FONT_DIR", default=BASE_DIR / "var" / "fonts")
 MEDIA_URL = "/media-not-served/"  # files are only ever served by access-checking views
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -158,7 +161,14 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 3, "socket_timeout": 5}
 
-# Peer statistics are suppressed below this many other submitted issuers.
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=120)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=180)
+# A worker child that grows past this (KiB) is replaced after its current task.
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int("CELERY_WORKER_MAX_MEMORY_PER_CHILD", default=400_000)
+CELERY_WORKER_MAX_TASKS_PER_CHILD = env.int("CELERY_WORKER_MAX_TASKS_PER_CHILD", default=200)
+CELERY_TASK_TRACK_STARTED = True
+
+# Peer statistics are suppressed below this many other submitted issuers (never below 5).
 PEER_MIN_GROUP = max(5, env.int("PEER_MIN_GROUP", default=5))
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -177,5 +187,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # WeasyPrint reports every rendering step at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "weasyprint.progress": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }

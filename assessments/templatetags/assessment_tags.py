@@ -20,3 +20,8 @@ def answer_text(item: ItemDef, answer: Any) -> str:
 def tr(text: Text | None) -> str:
     """Framework text in the active language."""
     return text.get(get_language()) if text else ""
+
+
+@register.filter
+def get_item(mapping: Any, key: str) -> Any:
+    return mapping.get(key) if hasattr(mapping, "get") else None

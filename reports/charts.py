@@ -1,0 +1,160 @@
+"""Server-side SVG charts: identical in the HTML view and the PDF, no JavaScript.
+
+Every function returns safe markup; every text that reaches the SVG is escaped.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+BRAND = "#1f6f8b"
+BRAND_DARK = "#0b3d5c"
+PEER = "#e07a1f"
+GRID = "#d5dde2"
+TEXT = "#1d2a33"
+MUTED = "#6b7a85"
+DEPTH_FILL = {
+    "unknown": "#f1f3f5",
+    "none": "#ffffff",
+    "pilot": "#d6eaf2",
+    "production": "#7fb8cf",
+    "redesigned": BRAND,
+}
+# The report font (fonts.py) with the full font behind it for any glyph the subset lacks.
+FONT = "Report Sans TC, Noto Sans CJK TC"
+
+
+def _svg(width: float, height: float, body: str, label: str) -> SafeString:
+    return mark_safe(
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0f} {height:.0f}" '
+        f'width="{width:.0f}" height="{height:.0f}" role="img" aria-label="{escape(label)}" '
+        f'font-family="{FONT}" font-size="11" fill="{TEXT}">{body}</svg>'
+    )
+
+
+def _is_cjk(text: str) -> bool:
+    return any("\u3000" <= ch <= "\u9fff" or "\uf900" <= ch <= "\uffef" for ch in text)
+
+
+def _wrap(text: str, limit: int | None = None, max_lines: int = 4) -> list[str]:
+    """Break a label into short lines: CJK text (no spaces) by characters, Latin by words."""
+    if limit is None:
+        limit = 8 if _is_cjk(text) else 16
+    if len(text) <= limit:
+        return [text]
+    if _is_cjk(text) or " " not in text:
+        return [text[i : i + limit] for i in range(0, len(text), limit)][:max_lines]
+    lines, line = [], ""
+    for word in text.split():
+        if line and len(line) + 1 + len(word) > limit:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    lines.append(line)
+    return lines[:max_lines]
+
+
+def radar(
+    axes: Sequence[tuple[str, float | None, float | None]],
+    *,
+    label: str,
+    mine_label: str,
+    peer_label: str,
+    size: int = 340,
+) -> SafeString:
+    """Scores 0–100 per axis; `None` is drawn at the centre."""
+    width = size + 120  # room for the side labels
+    cx, cy, r = width / 2, size / 2 - 4, size / 2 - 70
+    n = len(axes)
+    parts: list[str] = []
+
+    def point(i: int, value: float) -> tuple[float, float]:
+        angle = -math.pi / 2 + 2 * math.pi * i / n
+        return cx + r * value / 100 * math.cos(angle), cy + r * value / 100 * math.sin(angle)
+
+    for ring in (20, 40, 60, 80, 100):
+        pts = " ".join(f"{x:.1f},{y:.1f}" for x, y in (point(i, ring) for i in range(n)))
+        parts.append(f'<polygon points="{pts}" fill="none" stroke="{GRID}" stroke-width="1"/>')
+    for i, (name, _mine, _peer) in enumerate(axes):
+        x, y = point(i, 100)
+        parts.append(
+            f'<line x1="{cx:.1f}" y1="{cy:.1f}" x2="{x:.1f}" y2="{y:.1f}" stroke="{GRID}"/>'
+        )
+        lx, ly = point(i, 112)
+        lines = _wrap(name)
+        side = abs(lx - cx) >= 10
+        anchor = "middle" if not side else ("start" if lx > cx else "end")
+        if not side:
+            top = ly - 4 - (len(lines) - 1) * 13 if ly < cy else ly + 8
+        else:
+            top = ly + 4 - (len(lines) - 1) * 6.5
+        for j, line in enumerate(lines):
+            parts.append(
+                f'<text x="{lx:.1f}" y="{top + j * 13:.1f}" text-anchor="{anchor}" '
+                f'font-size="11">{escape(line)}</text>'
+            )
+    peers = [p for _, _, p in axes]
+    if all(p is not None for p in peers):
+        pts = " ".join(
+            f"{x:.1f},{y:.1f}" for x, y in (point(i, p or 0) for i, p in enumerate(peers))
+        )
+        parts.append(
+            f'<polygon points="{pts}" fill="none" stroke="{PEER}" stroke-width="2" '
+            f'stroke-dasharray="5 3"/>'
+        )
+    mine = [m or 0 for _, m, _ in axes]
+    pts = " ".join(f"{x:.1f},{y:.1f}" for x, y in (point(i, m) for i, m in enumerate(mine)))
+    parts.append(
+        f'<polygon points="{pts}" fill="{BRAND}" fill-opacity="0.25" '
+        f'stroke="{BRAND}" stroke-width="2"/>'
+    )
+    for i, m in enumerate(mine):
+        x, y = point(i, m)
+        parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{BRAND}"/>')
+    ly = size - 10
+    lx = cx - 130
+    parts.append(
+        f'<rect x="{lx:.0f}" y="{ly - 9}" width="14" height="10" '
+        f'fill="{BRAND}" fill-opacity="0.5"/>'
+    )
+    parts.append(f'<text x="{lx + 18:.0f}" y="{ly}">{escape(mine_label)}</text>')
+    if all(p is not None for p in peers):
+        parts.append(
+            f'<line x1="{cx + 20:.0f}" y1="{ly - 4}" x2="{cx + 36:.0f}" y2="{ly - 4}" '
+            f'stroke="{PEER}" stroke-width="2" stroke-dasharray="5 3"/>'
+        )
+        parts.append(f'<text x="{cx + 40:.0f}" y="{ly}">{escape(peer_label)}</text>')
+    return _svg(width, size, "".join(parts), label)
+
+
+def heatmap(cells: Sequence[tuple[str, str, str]], *, label: str, width: int = 520) -> SafeString:
+    """Value-chain stages as a 4-column grid coloured by depth of AI use."""
+    cols = 4
+    gap = 6
+    cell_w = (width - gap * (cols - 1)) / cols
+    cell_h = 52
+    rows = math.ceil(len(cells) / cols)
+    parts: list[str] = []
+    for i, (stage, depth_label, depth_code) in enumerate(cells):
+        x = (i % cols) * (cell_w + gap)
+        y = (i // cols) * (cell_h + gap)
+        fill = DEPTH_FILL.get(depth_code, DEPTH_FILL["unknown"])
+        ink = "#ffffff" if depth_code == "redesigned" else TEXT
+        parts.append(
+            f'<rect x="{x:.1f}" y="{y}" width="{cell_w:.1f}" height="{cell_h}" rx="5" '
+            f'fill="{fill}" stroke="{GRID}"/>'
+        )
+        parts.append(
+            f'<text x="{x + 8:.1f}" y="{y + 20}" font-weight="bold" fill="{ink}">'
+            f"{escape(stage)}</text>"
+        )
+        parts.append(
+            f'<text x="{x + 8:.1f}" y="{y + 38}" font-size="10" fill="{ink}">'
+            f"{escape(depth_label)}</text>"
+        )
+    return _svg(width, rows * (cell_h + gap), "".join(parts), label)

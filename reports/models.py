@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class ReportStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RENDERING = "rendering", _("Rendering")
+    READY = "ready", _("Ready")
+    FAILED = "failed", _("Failed")
+
+
+class ReportLanguage(models.TextChoices):
+    EN = "en", "English"
+    ZH_HANT = "zh-hant", "繁體中文"
+
+
+def report_upload_to(report: Report, filename: str) -> str:
+    return f"reports/{report.assessment.issuer.stock_code}/{filename}"
+
+
+class Report(models.Model):
+    """The PDF of one score snapshot in one language. Regenerating replaces the file."""
+
+    assessment = models.ForeignKey(
+        "assessments.Assessment", on_delete=models.CASCADE, related_name="reports"
+    )
+    snapshot = models.ForeignKey(
+        "assessments.ScoreSnapshot", on_delete=models.CASCADE, related_name="reports"
+    )
+    language = models.CharField(max_length=8, choices=ReportLanguage.choices)
+    status = models.CharField(
+        max_length=16, choices=ReportStatus.choices, default=ReportStatus.QUEUED
+    )
+    file = models.FileField(upload_to=report_upload_to, blank=True, max_length=300)
+    checksum = models.CharField(max_length=64, blank=True)
+    size = models.PositiveIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    render_ms = models.PositiveIntegerField(null=True, blank=True)
+    task_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["snapshot", "language"], name="report_one_per_snapshot_language"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=ReportStatus.values), name="report_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(language__in=ReportLanguage.values), name="report_language_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=ReportStatus.READY) | (~Q(file="") & ~Q(checksum="")),
+                name="report_ready_has_file",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"report {self.pk} ({self.language}, {self.status})"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status in (ReportStatus.QUEUED, ReportStatus.RENDERING)

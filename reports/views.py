@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.http import AuthedRequest
+from assessments import selectors as assessment_selectors
+
+from . import selectors, services
+from .models import ReportLanguage, ReportStatus
+
+
+def _language_or_404(language: str) -> str:
+    if language not in ReportLanguage.values:
+        raise Http404
+    return language
+
+
+def _status_payload(request: AuthedRequest, pk: int) -> dict:
+    assessment = assessment_selectors.assessment_for_user(user=request.user, pk=pk)
+    rows = []
+    for language, report in selectors.reports_for_latest(assessment).items():
+        rows.append(
+            {
+                "language": language,
+                "status": report.status if report else "none",
+                "label": report.get_status_display() if report else _("Not generated yet"),
+                "error": (report.error if report and report.status == ReportStatus.FAILED else ""),
+                "download": reverse("reports:download", args=[pk, language])
+                if report and report.status == ReportStatus.READY
+                else "",
+            }
+        )
+    return {"reports": rows, "pending": any(r["status"] in ("queued", "rendering") for r in rows)}
+
+
+@login_required
+@require_POST
+def request_report(request: AuthedRequest, pk: int) -> HttpResponse:
+    assessment = assessment_selectors.assessment_for_user(user=request.user, pk=pk)
+    language = request.POST.get("language", "")
+    wants_json = request.headers.get("accept", "").startswith("application/json")
+    if language not in ReportLanguage.values:
+        if wants_json:
+            return JsonResponse({"error": _("Choose English or Traditional Chinese.")}, status=400)
+        messages.error(request, _("Choose English or Traditional Chinese."))
+        return redirect("assessments:results", pk=pk)
+    try:
+        services.report_request(
+            assessment=assessment,
+            language=language,
+            user=request.user,
+            force=request.POST.get("force") == "1",
+        )
+    except services.NothingToReport:
+        messages.error(request, _("There is nothing to report until the assessment is submitted."))
+        return redirect("assessments:review", pk=pk)
+    except PermissionDenied:
+        raise Http404 from None
+    if wants_json:
+        return JsonResponse(_status_payload(request, pk))
+    messages.info(request, _("Your report has been queued. This page shows when it is ready."))
+    return redirect(reverse("assessments:results", args=[pk]) + "#reports")
+
+
+@login_required
+@require_GET
+def report_status(request: AuthedRequest, pk: int) -> JsonResponse:
+    return JsonResponse(_status_payload(request, pk))
+
+
+@login_required
+@require_GET
+def download(request: AuthedRequest, pk: int, language: str) -> FileResponse:
+    assessment = assessment_selectors.assessment_for_user(user=request.user, pk=pk)
+    report = selectors.reports_for_latest(assessment).get(_language_or_404(language))
+    if report is None or report.status != ReportStatus.READY or not report.file:
+        raise Http404
+    date = assessment.submitted_at or report.finished_at
+    stamp = date.strftime("%Y%m%d") if date else "undated"
+    filename = f"{assessment.issuer.stock_code}-ai-readiness-{stamp}-{language}.pdf"
+    try:
+        handle = report.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(
+        handle, as_attachment=True, filename=filename, content_type="application/pdf"
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_GET
+def view_html(request: AuthedRequest, pk: int, language: str) -> HttpResponse:
+    assessment = assessment_selectors.assessment_for_user(user=request.user, pk=pk)
+    snapshot = assessment_selectors.latest_snapshot(assessment)
+    if snapshot is None:
+        raise Http404
+    language = _language_or_404(language)
+    links = [{"url": reverse("assessments:results", args=[pk]), "label": _("Back to results")}]
+    html = services.report_html(
+        snapshot=services.snapshot_load(snapshot_id=snapshot.pk),
+        language=language,
+        screen_links=links,
+    )
+    response = HttpResponse(html)
+    response["Cache-Control"] = "private, no-store"
+    return response
