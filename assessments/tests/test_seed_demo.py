@@ -65,3 +65,21 @@ def test_seed_demo_refuses_without_debug():
 def test_seed_demo_rejects_a_silly_peer_count():
     with pytest.raises(CommandError, match="--peers"):
         call_command("seed_demo", "--peers", "-4", stdout=StringIO())
+
+
+@override_settings(DEBUG=True)
+def test_render_report_works_on_the_demo_data(tmp_path):
+    call_command("seed_demo", "--peers", "8", stdout=StringIO())
+    for language in ("en", "zh-hant"):
+        out = tmp_path / f"90001-{language}.pdf"
+        call_command(
+            "render_report",
+            "--issuer",
+            "90001",
+            "--lang",
+            language,
+            "--out",
+            str(out),
+            stdout=StringIO(),
+        )
+        assert out.read_bytes().startswith(b"%PDF")
