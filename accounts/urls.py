@@ -1,9 +1,11 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
+from . import views
 from .forms import EmailAuthenticationForm, StyledPasswordResetForm, StyledSetPasswordForm
 
 urlpatterns = [
+    path("team/", views.team, name="team"),
     path(
         "login/",
         auth_views.LoginView.as_view(

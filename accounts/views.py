@@ -1,17 +1,21 @@
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_POST
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
 from django.views.i18n import set_language as django_set_language
 
 from assessments import selectors
 
+from .forms import InviteColleagueForm
 from .http import AuthedRequest
 from .middleware import LANGUAGE_CODES
 from .models import User
-from .services import user_language_set
+from .services import colleague_invite, user_language_set
 
 
 @login_required
@@ -36,3 +40,29 @@ def set_language(request: HttpRequest) -> HttpResponse:
     if language in LANGUAGE_CODES and isinstance(user, User):
         user_language_set(user=user, language=language)
     return django_set_language(request)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def team(request: AuthedRequest) -> HttpResponse:
+    """The issuer's people; the lead invites colleagues as contributors."""
+    user = request.user
+    if not user.is_issuer_staff or user.issuer is None:
+        raise Http404
+    form = InviteColleagueForm(request.POST or None) if user.is_issuer_lead else None
+    if request.method == "POST":
+        if form is None:
+            raise PermissionDenied
+        if form.is_valid():
+            colleague = colleague_invite(
+                lead=user,
+                email=form.cleaned_data["email"],
+                full_name=form.cleaned_data["full_name"],
+                base_url=request.build_absolute_uri("/"),
+            )
+            messages.success(
+                request, _("Invitation sent to %(email)s.") % {"email": colleague.email}
+            )
+            return redirect("team")
+    people = User.objects.filter(issuer=user.issuer).order_by("role", "full_name", "email")
+    return render(request, "accounts/team.html", {"people": people, "form": form})

@@ -103,3 +103,27 @@ def test_bad_stock_codes_are_refused(raw):
 def test_stock_code_constraint_in_the_database():
     with pytest.raises(IntegrityError), transaction.atomic():
         IssuerFactory(stock_code="700")
+
+
+def test_django_admin_is_usable_by_association_admins(framework):
+    from assessments.tests.factories import association_admin
+
+    client = Client()
+    admin = association_admin()
+    client.login(username=admin.email, password=PASSWORD)
+    lead()
+    for url in (
+        "/admin/",
+        "/admin/accounts/user/",
+        "/admin/accounts/issuer/",
+        "/admin/accounts/user/add/",
+        "/admin/assessments/assessment/",
+        "/admin/assessments/frameworkversion/",
+        "/admin/cohorts/cohort/",
+        "/admin/reports/report/",
+        "/admin/accounts/issuer/?q=00",
+    ):
+        assert client.get(url).status_code == 200, url
+    issuer_user = lead()
+    client.force_login(issuer_user)
+    assert client.get("/admin/").status_code == 302  # not staff: sent to the admin login
