@@ -357,24 +357,16 @@ def snapshot_create(
         created_by=user,
         **({"created_at": at} if at else {}),
     )
+    parts = [(ScoreComponent.Kind.SHIFT, s.code, s.score) for s in result.shifts] + [
+        (ScoreComponent.Kind.DIMENSION, d.code, d.score) for d in result.dimensions
+    ]
     ScoreComponent.objects.bulk_create(
-        [
-            ScoreComponent(
-                snapshot=snapshot,
-                kind=ScoreComponent.Kind.SHIFT,
-                code=s.code,
-                score=None if s.score is None else Decimal(str(s.score)),
-            )
-            for s in result.shifts
-        ]
-        + [
-            ScoreComponent(
-                snapshot=snapshot,
-                kind=ScoreComponent.Kind.DIMENSION,
-                code=d.code,
-                score=None if d.score is None else Decimal(str(d.score)),
-            )
-            for d in result.dimensions
-        ]
+        ScoreComponent(
+            snapshot=snapshot,
+            kind=kind,
+            code=code,
+            score=None if value is None else Decimal(str(value)),
+        )
+        for kind, code, value in parts
     )
     return snapshot

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -21,6 +21,7 @@ from accounts.models import (
 )
 from assessments.demo import random_profile, synthetic_answers
 from assessments.models import Answer, Assessment, AssessmentStatus, FrameworkVersion
+from assessments.scoring import AnswerValue
 from assessments.selectors import framework_of
 from assessments.services import assessment_create, framework_load_all, snapshot_create
 from cohorts.models import Cohort, CohortStatus
@@ -66,6 +67,29 @@ SECTORS = [
     ("Diversified", "綜合", Industry.CONGLOMERATES),
 ]
 SUFFIXES = [("Holdings", "控股"), ("Group", "集團"), ("International", "國際")]
+
+
+def _fill(
+    assessment: Assessment,
+    answers: dict[str, AnswerValue],
+    *,
+    user: User | None = None,
+    only: set[str] | None = None,
+    at: datetime | None = None,
+) -> list[Answer]:
+    """Write synthetic answers straight onto the answer rows (demo data has no history)."""
+    rows = list(Answer.objects.filter(assessment=assessment).select_related("item"))
+    for n, row in enumerate(rows):
+        value = answers.get(row.item.code)
+        if value is None or (only is not None and row.item.code not in only):
+            continue
+        row.level, row.choice, row.number = value.level, value.choice, value.number
+        row.dont_know, row.version, row.updated_by = value.dont_know, 1, user
+        row.updated_at = at - timedelta(hours=len(rows) - n) if at else None
+    Answer.objects.bulk_update(
+        rows, ["level", "choice", "number", "dont_know", "version", "updated_by", "updated_at"]
+    )
+    return rows
 
 
 class Command(BaseCommand):
@@ -160,15 +184,7 @@ class Command(BaseCommand):
         fw = framework_of(version)
         rng = random.Random(2025)
         answers = synthetic_answers(fw, random_profile(rng), rng)
-        rows = list(Answer.objects.filter(assessment=assessment).select_related("item"))
-        for row in rows:
-            value = answers.get(row.item.code)
-            if value is not None:
-                row.level, row.choice, row.number = value.level, value.choice, value.number
-                row.dont_know, row.version, row.updated_by = value.dont_know, 1, lead
-        Answer.objects.bulk_update(
-            rows, ["level", "choice", "number", "dont_know", "version", "updated_by"]
-        )
+        rows = _fill(assessment, answers, user=lead)
         submitted = timezone.now() - timedelta(days=365)
         Assessment.objects.filter(pk=assessment.pk).update(
             status=AssessmentStatus.SUBMITTED,
@@ -191,31 +207,12 @@ class Command(BaseCommand):
         rng = random.Random(2026)
         first = fw.shifts[0]
         # About half of the first step answered, by two people, so "who changed it" shows.
-        chosen = {i.code for i in first.items[: len(first.items) // 2]}
+        chosen = [i.code for i in first.items[: len(first.items) // 2]]
         answers = synthetic_answers(fw, random_profile(rng), rng)
         now = timezone.now()
-        rows = list(
-            Answer.objects.filter(assessment=assessment, item__code__in=chosen).select_related(
-                "item"
-            )
-        )
-        for n, row in enumerate(rows):
-            value = answers.get(row.item.code)
-            if value is None:
-                continue
-            row.level, row.choice, row.number, row.dont_know = (
-                value.level,
-                value.choice,
-                value.number,
-                value.dont_know,
-            )
-            row.version = 1
-            row.updated_by = (
-                users[Role.ISSUER_LEAD] if n % 2 == 0 else users[Role.ISSUER_CONTRIBUTOR]
-            )
-            row.updated_at = now - timedelta(hours=len(rows) - n)
-        Answer.objects.bulk_update(
-            rows, ["level", "choice", "number", "dont_know", "version", "updated_by", "updated_at"]
+        _fill(assessment, answers, user=users[Role.ISSUER_LEAD], only=set(chosen[0::2]), at=now)
+        _fill(
+            assessment, answers, user=users[Role.ISSUER_CONTRIBUTOR], only=set(chosen[1::2]), at=now
         )
 
     def _peers(self, count: int, cohort: Cohort, version: FrameworkVersion) -> int:
@@ -249,18 +246,7 @@ class Command(BaseCommand):
                 issuer=issuer, framework=version, user=None, cohort=cohort
             )
             answers = synthetic_answers(fw, random_profile(rng), rng)
-            rows = list(Answer.objects.filter(assessment=assessment).select_related("item"))
-            for row in rows:
-                value = answers.get(row.item.code)
-                if value is not None:
-                    row.level, row.choice, row.number, row.dont_know = (
-                        value.level,
-                        value.choice,
-                        value.number,
-                        value.dont_know,
-                    )
-                    row.version = 1
-            Answer.objects.bulk_update(rows, ["level", "choice", "number", "dont_know", "version"])
+            rows = _fill(assessment, answers)
             submitted = timezone.now() - timedelta(days=rng.randint(1, 120))
             snapshot_create(assessment=assessment, answers=rows, user=None, at=submitted)
             Assessment.objects.filter(pk=assessment.pk).update(
