@@ -27,6 +27,13 @@ class Cohort(models.Model):
     status = models.CharField(
         _("status"), max_length=16, choices=CohortStatus.choices, default=CohortStatus.PLANNED
     )
+    reviewers = models.ManyToManyField(
+        "accounts.User",
+        verbose_name=_("reviewers"),
+        blank=True,
+        related_name="reviewed_cohorts",
+        limit_choices_to={"role": "association_reviewer"},
+    )
 
     class Meta:
         ordering = ["-year", "slug"]

@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("assessments/", include("assessments.urls")),
     path("reports/", include("reports.urls")),
+    path("cohorts/", include("cohorts.urls")),
     path("admin/", admin.site.urls),
 ]
 
