@@ -260,3 +260,31 @@ class IssuerProfileForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.add_input(Submit("save", _("Confirm and continue")))
+
+
+class ReviewForm(forms.Form):
+    ACTIONS = (
+        ("comment", _("Add comment")),
+        ("approve", _("Approve")),
+        ("return", _("Return to the issuer")),
+    )
+    action = forms.ChoiceField(choices=ACTIONS, widget=forms.HiddenInput)
+    item = forms.ChoiceField(label=_("About"), required=False)
+    text = forms.CharField(
+        label=_("Comment or message"),
+        required=False,
+        max_length=NOTE_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args: Any, items: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        item_field = self.fields["item"]
+        assert isinstance(item_field, forms.ChoiceField)
+        item_field.choices = [("", _("The assessment as a whole")), *items]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("action") == "comment" and not (cleaned.get("text") or "").strip():
+            self.add_error("text", _("Write the comment first."))
+        return cleaned

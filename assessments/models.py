@@ -295,3 +295,44 @@ class ScoreComponent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.code}: {self.score}"
+
+
+class StatusChange(models.Model):
+    """Audit trail of an assessment's status: who moved it, when, from → to, and why."""
+
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, related_name="status_changes"
+    )
+    from_status = models.CharField(max_length=16, choices=AssessmentStatus.choices)
+    to_status = models.CharField(max_length=16, choices=AssessmentStatus.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.assessment_id}: {self.from_status} → {self.to_status}"
+
+
+class ReviewComment(models.Model):
+    """A reviewer's comment on the whole assessment or on one item."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="comments")
+    item = models.ForeignKey(
+        Item, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    text = models.TextField(max_length=4000)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"comment {self.pk} on {self.assessment_id}"

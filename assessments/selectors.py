@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
-from accounts.models import User
+from accounts.models import Role, User
 
 from .framework import Framework, framework_cached, framework_from_content
 from .models import Answer, AnswerRevision, Assessment, FrameworkVersion, ScoreSnapshot
@@ -34,12 +35,15 @@ def _assessments() -> QuerySet[Assessment]:
 
 
 def assessments_visible_to(user: User) -> QuerySet[Assessment]:
-    """The access rule in one place: issuer staff see their issuer's, association staff all."""
+    """The access rule in one place: issuer staff see their issuer's assessments, admins
+    all, reviewers those of the cohorts assigned to them."""
     qs = _assessments()
     if not user.is_authenticated or not user.is_active:
         return qs.none()
-    if user.is_association_staff:
+    if user.role == Role.ASSOCIATION_ADMIN:
         return qs
+    if user.role == Role.ASSOCIATION_REVIEWER:
+        return qs.filter(cohort__reviewers=user)
     if user.is_issuer_staff and user.issuer_id:
         return qs.filter(issuer_id=user.issuer_id)
     return qs.none()
@@ -103,3 +107,19 @@ def assessments_for_home(user: User) -> QuerySet[Assessment]:
 
 def latest_snapshot(assessment: Assessment) -> ScoreSnapshot | None:
     return assessment.snapshots.order_by("-created_at", "-pk").first()
+
+
+def review_trail(assessment: Assessment, *, with_revisions: bool = True) -> dict[str, list[Any]]:
+    """Status changes, reviewer comments and (optionally) every answer change, oldest first."""
+    revisions: list[Any] = []
+    if with_revisions:
+        revisions = list(
+            AnswerRevision.objects.filter(answer__assessment=assessment)
+            .select_related("user", "answer__item")
+            .order_by("created_at", "pk")
+        )
+    return {
+        "changes": list(assessment.status_changes.select_related("user")),
+        "comments": list(assessment.comments.select_related("author", "item")),
+        "revisions": revisions,
+    }

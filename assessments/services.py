@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Issuer, User
+from accounts.models import Issuer, Role, User
 
 from .framework import Framework, FrameworkError, parse_framework
 from .models import (
@@ -28,8 +28,10 @@ from .models import (
     AssessmentStatus,
     FrameworkVersion,
     Item,
+    ReviewComment,
     ScoreComponent,
     ScoreSnapshot,
+    StatusChange,
 )
 from .scoring import score
 from .selectors import answer_values, framework_of
@@ -327,12 +329,75 @@ def assessment_submit(*, assessment: Assessment, user: User) -> ScoreSnapshot:
         raise SubmitError(missing)
     snapshot = snapshot_create(assessment=locked, answers=answers, user=user)
     now = timezone.now()
-    locked.status = AssessmentStatus.SUBMITTED
+    _transition(locked, AssessmentStatus.SUBMITTED, user=user, note="")
     locked.submitted_at = now
     locked.submitted_by = user
     locked.updated_at = now
     locked.save(update_fields=["status", "submitted_at", "submitted_by", "updated_at"])
     return snapshot
+
+
+def _transition(assessment: Assessment, to_status: str, *, user: User | None, note: str) -> None:
+    StatusChange.objects.create(
+        assessment=assessment,
+        from_status=assessment.status,
+        to_status=to_status,
+        user=user,
+        note=note,
+    )
+    assessment.status = to_status
+
+
+class ReviewError(Exception):
+    """The assessment is not in a state this review action applies to."""
+
+
+def can_review(*, user: User, assessment: Assessment) -> bool:
+    """Admins review everything; reviewers only assessments of cohorts assigned to them."""
+    if user.role == Role.ASSOCIATION_ADMIN:
+        return True
+    if user.role == Role.ASSOCIATION_REVIEWER and assessment.cohort_id:
+        return assessment.cohort.reviewers.filter(pk=user.pk).exists()  # type: ignore[union-attr]
+    return False
+
+
+@transaction.atomic
+def review_comment_add(
+    *, assessment: Assessment, author: User, text: str, item_code: str = ""
+) -> ReviewComment:
+    if not can_review(user=author, assessment=assessment):
+        raise PermissionDenied
+    item = None
+    if item_code:
+        item = Item.objects.filter(framework_id=assessment.framework_id, code=item_code).first()
+        if item is None:
+            raise ReviewError(_("That question is not part of this assessment."))
+    return ReviewComment.objects.create(
+        assessment=assessment, item=item, author=author, text=text.strip()
+    )
+
+
+@transaction.atomic
+def assessment_review(
+    *, assessment: Assessment, reviewer: User, approve: bool, note: str
+) -> Assessment:
+    """Approve a submitted assessment, or return it to the issuer with a message."""
+    if not can_review(user=reviewer, assessment=assessment):
+        raise PermissionDenied
+    locked = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    if locked.status != AssessmentStatus.SUBMITTED:
+        raise ReviewError(_("Only a submitted assessment can be approved or returned."))
+    if not approve and not note.strip():
+        raise ReviewError(_("Say what needs to change when returning an assessment."))
+    _transition(
+        locked,
+        AssessmentStatus.APPROVED if approve else AssessmentStatus.RETURNED,
+        user=reviewer,
+        note=note.strip(),
+    )
+    locked.updated_at = timezone.now()
+    locked.save(update_fields=["status", "updated_at"])
+    return locked
 
 
 def snapshot_create(

@@ -16,7 +16,7 @@ from django.utils.formats import date_format
 from django.utils.timezone import localtime
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.http import AuthedRequest
 from reports import selectors as report_selectors
@@ -25,7 +25,7 @@ from reports.benchmarks import peer_benchmarks
 from reports.content import group_name
 
 from . import presenters, selectors, services
-from .forms import IssuerProfileForm, StepForm
+from .forms import IssuerProfileForm, ReviewForm, StepForm
 from .framework import Framework, Shift
 from .models import Answer, Assessment
 
@@ -346,6 +346,7 @@ def review(request: AuthedRequest, pk: int) -> HttpResponse:
     answers = selectors.answers_of(assessment)
     context = _wizard_context(request, assessment, answers, "review")
     context["review"] = presenters.review(context["framework"], answers, get_language())
+    context["trail"] = selectors.review_trail(assessment, with_revisions=False)
     return render(request, "assessments/review.html", context)
 
 
@@ -392,3 +393,84 @@ def results(request: AuthedRequest, pk: int) -> HttpResponse:
         "shift_names": {s.code: s.name.get(get_language()) for s in fw.shifts},
     }
     return render(request, "assessments/results.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def review_submission(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The association's review: read the answers, comment, approve or return."""
+    assessment = selectors.assessment_for_user(user=request.user, pk=pk)
+    if not services.can_review(user=request.user, assessment=assessment):
+        raise Http404
+    fw = selectors.framework_of(assessment.framework)
+    form = ReviewForm(
+        request.POST or None, items=[(i.code, i.text.get(get_language())) for i in fw.iter_items()]
+    )
+    if request.method == "POST" and form.is_valid():
+        action = form.cleaned_data["action"]
+        try:
+            if action == "comment":
+                services.review_comment_add(
+                    assessment=assessment,
+                    author=request.user,
+                    text=form.cleaned_data["text"],
+                    item_code=form.cleaned_data["item"],
+                )
+                messages.success(request, _("Comment added."))
+            else:
+                services.assessment_review(
+                    assessment=assessment,
+                    reviewer=request.user,
+                    approve=action == "approve",
+                    note=form.cleaned_data["text"],
+                )
+                messages.success(
+                    request,
+                    _("Assessment approved.")
+                    if action == "approve"
+                    else _("Assessment returned to the issuer."),
+                )
+            return redirect("assessments:review_submission", pk=pk)
+        except services.ReviewError as exc:
+            form.add_error("text", str(exc))
+    answers = selectors.answers_of(assessment)
+    context = {
+        "assessment": assessment,
+        "review": presenters.review(fw, answers, get_language()),
+        "trail": selectors.review_trail(assessment, with_revisions=False),
+        "form": form,
+    }
+    return render(request, "assessments/review_submission.html", context)
+
+
+@login_required
+@require_GET
+def history(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Audit trail: every status change, comment and answer change (admins and the lead)."""
+    assessment = selectors.assessment_for_user(user=request.user, pk=pk)
+    user = request.user
+    if not (
+        user.is_association_staff
+        or (user.is_issuer_lead and user.issuer_id == assessment.issuer_id)
+    ):
+        raise PermissionDenied
+    fw = selectors.framework_of(assessment.framework)
+    trail = selectors.review_trail(assessment)
+    lang = get_language()
+    revisions = [
+        {
+            "rev": rev,
+            "question": fw.items[rev.answer.item.code].text.get(lang)
+            if rev.answer.item.code in fw.items
+            else rev.answer.item.code,
+            "value": presenters.answer_text(fw.items[rev.answer.item.code], rev, lang)
+            if rev.answer.item.code in fw.items
+            else "",
+        }
+        for rev in trail["revisions"]
+    ]
+    return render(
+        request,
+        "assessments/history.html",
+        {"assessment": assessment, "trail": trail, "revisions": revisions},
+    )
