@@ -115,6 +115,7 @@ class Command(BaseCommand):
             cohort = self._cohort(version)
             issuer = self._demo_issuer()
             users = self._users(issuer)
+            cohort.reviewers.add(users[Role.ASSOCIATION_REVIEWER])
             self._demo_history(issuer, version, users)
             self._demo_assessment(issuer, cohort, version, users)
             created = self._peers(peers, cohort, version)
