@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import date
 from typing import cast
 
 import factory
@@ -67,3 +68,15 @@ def association_admin(**kw) -> User:
 
 def reviewer(**kw) -> User:
     return cast(User, UserFactory(role=Role.ASSOCIATION_REVIEWER, issuer=None, **kw))
+
+
+class CohortFactory(DjangoModelFactory):
+    class Meta:
+        model = "cohorts.Cohort"
+
+    name_en = factory.Sequence(lambda n: f"Cohort {n}")
+    name_zh = factory.Sequence(lambda n: f"評估批次{n}")
+    slug = factory.Sequence(lambda n: f"cohort-{n}")
+    year = 2026
+    opens_on = date(2026, 1, 1)
+    closes_on = date(2026, 12, 31)

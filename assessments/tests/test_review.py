@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -9,9 +7,8 @@ from django.urls import reverse
 from assessments import selectors, services
 from assessments.models import AssessmentStatus, ScoreSnapshot, StatusChange
 from assessments.services import Proposed
-from cohorts.models import Cohort
 
-from .factories import PASSWORD, association_admin, contributor, lead, reviewer
+from .factories import PASSWORD, CohortFactory, association_admin, contributor, lead, reviewer
 
 pytestmark = pytest.mark.django_db
 
@@ -23,15 +20,7 @@ def client_for(user) -> Client:
 
 
 def make_cohort(framework, slug):
-    return Cohort.objects.create(
-        name_en=slug,
-        name_zh=slug,
-        slug=slug,
-        year=2026,
-        framework=framework,
-        opens_on=date(2026, 1, 1),
-        closes_on=date(2026, 12, 31),
-    )
+    return CohortFactory(slug=slug, framework=framework)
 
 
 @pytest.fixture

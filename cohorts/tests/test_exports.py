@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
 from io import StringIO
 
 import openpyxl
@@ -13,7 +12,14 @@ from django.test import Client, override_settings
 
 from assessments import services
 from assessments.models import Answer
-from assessments.tests.factories import PASSWORD, IssuerFactory, association_admin, lead, reviewer
+from assessments.tests.factories import (
+    PASSWORD,
+    CohortFactory,
+    IssuerFactory,
+    association_admin,
+    lead,
+    reviewer,
+)
 from cohorts.exports import neutralise
 from cohorts.models import Cohort
 
@@ -24,15 +30,7 @@ PAYLOADS = ['=HYPERLINK("http://evil")', "+SUM(A1:A9)", "-2+3", "@cmd", "\tTAB",
 
 @pytest.fixture
 def cohort(framework):
-    cohort = Cohort.objects.create(
-        name_en="Test cohort",
-        name_zh="測試批次",
-        slug="test-2026",
-        year=2026,
-        framework=framework,
-        opens_on=date(2026, 1, 1),
-        closes_on=date(2026, 12, 31),
-    )
+    cohort = CohortFactory(slug="test-2026", framework=framework)
     the_lead = lead(issuer=IssuerFactory(name_en="=cmd|' /C calc'!A0", name_zh="+中文"))
     assessment = services.assessment_create(
         issuer=the_lead.issuer, framework=framework, user=the_lead, cohort=cohort
@@ -170,15 +168,7 @@ def test_export_views_are_scoped_to_admins_and_the_cohorts_reviewers(cohort, fra
     assert client_for(assigned).get(url).status_code == 200
     xlsx = client_for(assigned).get(f"/cohorts/{cohort.slug}/export.xlsx?kind=answers&lang=zh-hant")
     assert xlsx.status_code == 200 and xlsx["Content-Type"].startswith("application/vnd.openxml")
-    other = Cohort.objects.create(
-        name_en="B",
-        name_zh="乙",
-        slug="cohort-b",
-        year=2026,
-        framework=framework,
-        opens_on=date(2026, 1, 1),
-        closes_on=date(2026, 12, 31),
-    )
+    other = CohortFactory(slug="cohort-b", framework=framework)
     assert client_for(assigned).get(f"/cohorts/{other.slug}/export.csv").status_code == 404
     assert client_for(reviewer()).get(url).status_code == 404
     assert client_for(lead()).get(url).status_code == 404
