@@ -5,5 +5,7 @@ from . import views
 app_name = "cohorts"
 
 urlpatterns = [
+    path("", views.cohort_list, name="list"),
+    path("<slug:slug>/", views.dashboard, name="dashboard"),
     path("<slug:slug>/export.<str:fmt>", views.export, name="export"),
 ]

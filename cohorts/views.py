@@ -1,14 +1,21 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, StreamingHttpResponse
+from django.db.models import Count
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from accounts.http import AuthedRequest
+from accounts.models import Industry
+from assessments.models import AssessmentStatus
+from reports import charts
 from reports.models import ReportLanguage
 
 from . import exports, selectors
+from .dashboard import cohort_dashboard
 
 
 @login_required
@@ -40,3 +47,36 @@ def export(request: AuthedRequest, slug: str, fmt: str) -> StreamingHttpResponse
         )
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@login_required
+@require_GET
+def dashboard(request: AuthedRequest, slug: str) -> HttpResponse:
+    cohort = selectors.cohort_for_user(user=request.user, slug=slug)
+    try:
+        page = max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        page = 1
+    data = cohort_dashboard(
+        cohort=cohort,
+        status=request.GET.get("status", ""),
+        industry=request.GET.get("industry", ""),
+        sort=request.GET.get("sort", "code"),
+        page=page,
+    )
+    context = {
+        "cohort": cohort,
+        "d": data,
+        "histogram": charts.histogram(data.histogram, label=_("Overall scores")),
+        "statuses": AssessmentStatus.choices,
+        "industries": Industry.choices,
+        "filters": {k: request.GET.get(k, "") for k in ("status", "industry", "sort")},
+    }
+    return render(request, "cohorts/dashboard.html", context)
+
+
+@login_required
+@require_GET
+def cohort_list(request: AuthedRequest) -> HttpResponse:
+    cohorts = selectors.cohorts_visible_to(request.user).annotate(n=Count("assessments"))
+    return render(request, "cohorts/list.html", {"cohorts": cohorts})

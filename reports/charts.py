@@ -158,3 +158,25 @@ def heatmap(cells: Sequence[tuple[str, str, str]], *, label: str, width: int = 5
             f"{escape(depth_label)}</text>"
         )
     return _svg(width, rows * (cell_h + gap), "".join(parts), label)
+
+
+def histogram(bins: Sequence[tuple[str, int]], *, label: str) -> SafeString:
+    """Counts per score band, bars with the count above and the band below."""
+    width, height, base = 360, 150, 120
+    top = max((n for _, n in bins), default=0) or 1
+    bar_w = width / max(1, len(bins))
+    parts: list[str] = []
+    for i, (name, n) in enumerate(bins):
+        h = (base - 14) * n / top
+        x = i * bar_w + 6
+        mid = x + (bar_w - 12) / 2
+        parts.append(
+            f'<rect x="{x:.1f}" y="{base - h:.1f}" width="{bar_w - 12:.1f}" height="{h:.1f}" '
+            f'fill="{BRAND}"/>'
+        )
+        parts.append(f'<text x="{mid:.1f}" y="{base - h - 3:.1f}" text-anchor="middle">{n}</text>')
+        parts.append(
+            f'<text x="{mid:.1f}" y="{base + 14}" text-anchor="middle" fill="{MUTED}">'
+            f"{escape(name)}</text>"
+        )
+    return _svg(width, height, "".join(parts), label)
