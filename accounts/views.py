@@ -28,6 +28,7 @@ def home(request: AuthedRequest) -> HttpResponse:
         {
             "assessments": assessments,
             "open_assessment": next((a for a in assessments if a.is_editable), None),
+            "has_submitted": any(a.submitted_at for a in assessments),
         },
     )
 

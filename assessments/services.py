@@ -124,24 +124,54 @@ def issuer_profile_confirm(*, issuer: Issuer, user: User, data: Mapping[str, Any
 
 @transaction.atomic
 def assessment_create(
-    *, issuer: Issuer, framework: FrameworkVersion, user: User | None, cohort: Any = None
+    *,
+    issuer: Issuer,
+    framework: FrameworkVersion,
+    user: User | None,
+    cohort: Any = None,
+    prefill_from: Assessment | None = None,
 ) -> Assessment:
-    """A new assessment with one empty answer row per item (version 0).
+    """A new assessment with one answer row per item.
 
-    Pre-creating the rows lets every later save be an optimistic, version-checked update.
+    Rows start empty (version 0), or, for a reassessment, carry the answers of
+    `prefill_from` for every item whose code still exists (version 1, recorded in the
+    history as set by `user`). Pre-creating the rows lets every later save be an
+    optimistic, version-checked update.
     """
     assessment = Assessment.objects.create(
         issuer=issuer, framework=framework, cohort=cohort, created_by=user
     )
-    Answer.objects.bulk_create(
-        Answer(assessment=assessment, item=item)
-        for item in Item.objects.filter(framework=framework)
+    previous: dict[str, Answer] = {}
+    if prefill_from is not None:
+        previous = {
+            a.item.code: a
+            for a in Answer.objects.filter(assessment=prefill_from).select_related("item")
+            if a.is_answered or a.note
+        }
+    now = timezone.now()
+    rows = []
+    for item in Item.objects.filter(framework=framework):
+        row = Answer(assessment=assessment, item=item)
+        old = previous.get(item.code)
+        if old is not None:
+            for name in Answer.VALUE_FIELDS:
+                setattr(row, name, getattr(old, name))
+            row.version, row.updated_by, row.updated_at = 1, user, now
+        rows.append(row)
+    Answer.objects.bulk_create(rows)
+    AnswerRevision.objects.bulk_create(
+        _revision_from(row, None, version=1, user=user, created_at=now)
+        for row in rows
+        if row.version == 1
     )
     return assessment
 
 
-def assessment_start(*, user: User, framework: FrameworkVersion) -> Assessment:
-    """The issuer's open assessment, or a new one (leads only)."""
+def assessment_start(
+    *, user: User, framework: FrameworkVersion, prefill: bool = False
+) -> Assessment:
+    """The issuer's open assessment, or a new one (leads only), optionally prefilled from
+    the issuer's latest submitted assessment."""
     if not user.is_issuer_staff or user.issuer is None:
         raise PermissionDenied
     open_one = (
@@ -156,7 +186,16 @@ def assessment_start(*, user: User, framework: FrameworkVersion) -> Assessment:
         return open_one
     if not user.is_issuer_lead:
         raise PermissionDenied(_("Only the issuer lead can start a new assessment."))
-    return assessment_create(issuer=user.issuer, framework=framework, user=user)
+    previous = (
+        Assessment.objects.filter(issuer=user.issuer, submitted_at__isnull=False)
+        .order_by("-submitted_at")
+        .first()
+        if prefill
+        else None
+    )
+    return assessment_create(
+        issuer=user.issuer, framework=framework, user=user, prefill_from=previous
+    )
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from accounts.http import AuthedRequest
 from reports import selectors as report_selectors
 from reports import services as report_services
 from reports.benchmarks import peer_benchmarks
-from reports.content import group_name
+from reports.content import change_summary, group_name
 
 from . import presenters, selectors, services
 from .forms import IssuerProfileForm, ReviewForm, StepForm
@@ -151,7 +151,9 @@ def assessment_start(request: AuthedRequest) -> HttpResponse:
         messages.error(request, _("No framework is loaded yet. Ask the association to load one."))
         return redirect("home")
     try:
-        assessment = services.assessment_start(user=request.user, framework=framework)
+        assessment = services.assessment_start(
+            user=request.user, framework=framework, prefill=request.POST.get("prefill") == "1"
+        )
     except PermissionDenied as exc:
         messages.error(request, str(exc) or _("You cannot start an assessment."))
         return redirect("home")
@@ -391,6 +393,7 @@ def results(request: AuthedRequest, pk: int) -> HttpResponse:
         "reports": report_selectors.reports_for_latest(assessment),
         "peer_groups": [(group_name(g.key, assessment), g) for g in groups],
         "shift_names": {s.code: s.name.get(get_language()) for s in fw.shifts},
+        "changes": change_summary(snapshot=snapshot, fw=fw, language=get_language()),
     }
     return render(request, "assessments/results.html", context)
 

@@ -59,6 +59,41 @@ def previous_snapshot(assessment: Assessment) -> ScoreSnapshot | None:
     )
 
 
+def change_summary(*, snapshot: ScoreSnapshot, fw: Any, language: str) -> dict[str, Any] | None:
+    """Scores now against the issuer's previous submitted assessment, per shift and dimension."""
+    previous = previous_snapshot(snapshot.assessment)
+    if previous is None:
+        return None
+    before, now = previous.result, snapshot.result
+    shifts_before = {s["code"]: s["score"] for s in before["shifts"]}
+    dims_before = {d["code"]: d["score"] for d in before["dimensions"]}
+    shifts_now = {s["code"]: s["score"] for s in now["shifts"]}
+    dims_now = {d["code"]: d["score"] for d in now["dimensions"]}
+    return {
+        "date": previous.created_at,
+        "overall_before": before["overall"],
+        "overall_delta": _delta(before["overall"], now["overall"]),
+        "shifts": [
+            {
+                "name": shift.name.get(language),
+                "before": shifts_before.get(shift.code),
+                "now": shifts_now.get(shift.code),
+                "delta": _delta(shifts_before.get(shift.code), shifts_now.get(shift.code)),
+                "dimensions": [
+                    {
+                        "name": dim.name.get(language),
+                        "before": dims_before.get(dim.code),
+                        "now": dims_now.get(dim.code),
+                        "delta": _delta(dims_before.get(dim.code), dims_now.get(dim.code)),
+                    }
+                    for dim in shift.dimensions
+                ],
+            }
+            for shift in fw.shifts
+        ],
+    }
+
+
 def _primary(groups: list[PeerGroup]) -> PeerGroup | None:
     shown = {g.key: g for g in groups if g.shown}
     for key in ("cohort", "all", "industry", "size", "board"):
@@ -83,24 +118,7 @@ def report_context(*, snapshot: ScoreSnapshot, language: str) -> dict[str, Any]:
             for g in groups
         ]
 
-        previous = previous_snapshot(assessment)
-        changes = None
-        if previous is not None:
-            before = {s["code"]: s["score"] for s in previous.result["shifts"]}
-            changes = {
-                "date": previous.created_at,
-                "overall_before": previous.result["overall"],
-                "overall_delta": _delta(previous.result["overall"], r["overall"]),
-                "shifts": [
-                    {
-                        "name": s["name"],
-                        "before": before.get(s["code"]),
-                        "now": s["score"],
-                        "delta": _delta(before.get(s["code"]), s["score"]),
-                    }
-                    for s in r["shifts"]
-                ],
-            }
+        changes = change_summary(snapshot=snapshot, fw=fw, language=language)
 
         shift_pages = []
         for s in r["shifts"]:
