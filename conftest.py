@@ -46,3 +46,26 @@ def big_framework(db, tmp_path, v1_content):
             dim["items"].extend(extra)
     version, _ = framework_load(path=write_framework(tmp_path, content))
     return version
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def eager():
+    """Run tasks inline (the quick-start mode) even when CI points Celery at Redis."""
+    from config.celery import app as celery_app
+
+    before = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = before
+
+
+@pytest.fixture
+def oncommit(django_capture_on_commit_callbacks):
+    """Run transaction.on_commit callbacks (tests run inside a never-committed transaction)."""
+    return django_capture_on_commit_callbacks

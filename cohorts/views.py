@@ -1,12 +1,14 @@
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.http import AuthedRequest
 from accounts.models import Industry
@@ -14,7 +16,7 @@ from assessments.models import AssessmentStatus
 from reports import charts
 from reports.models import ReportLanguage
 
-from . import exports, selectors
+from . import bulk, exports, selectors
 from .dashboard import cohort_dashboard
 
 
@@ -80,3 +82,48 @@ def dashboard(request: AuthedRequest, slug: str) -> HttpResponse:
 def cohort_list(request: AuthedRequest) -> HttpResponse:
     cohorts = selectors.cohorts_visible_to(request.user).annotate(n=Count("assessments"))
     return render(request, "cohorts/list.html", {"cohorts": cohorts})
+
+
+def _language(request: AuthedRequest) -> str:
+    language = request.GET.get("lang") or request.POST.get("lang") or "en"
+    if language not in ReportLanguage.values:
+        raise Http404
+    return language
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def bulk_reports(request: AuthedRequest, slug: str) -> HttpResponse:
+    """Generate every report of the cohort, watch progress, retry failures."""
+    cohort = selectors.cohort_for_user(user=request.user, slug=slug)
+    language = _language(request)
+    if request.method == "POST":
+        queued = bulk.cohort_reports_request(
+            cohort=cohort,
+            language=language,
+            user=request.user,
+            retry_failed=request.POST.get("retry") == "1",
+        )
+        messages.info(request, _("%(n)d report(s) queued.") % {"n": queued})
+        return redirect(f"{reverse('cohorts:bulk_reports', args=[slug])}?lang={language}")
+    progress = bulk.cohort_reports_progress(cohort=cohort, language=language)
+    return render(
+        request,
+        "cohorts/bulk_reports.html",
+        {"cohort": cohort, "progress": progress, "language": language},
+    )
+
+
+@login_required
+@require_GET
+def bulk_zip(request: AuthedRequest, slug: str) -> FileResponse:
+    cohort = selectors.cohort_for_user(user=request.user, slug=slug)
+    language = _language(request)
+    response = FileResponse(
+        bulk.cohort_reports_zip(cohort=cohort, language=language),
+        as_attachment=True,
+        filename=f"{cohort.slug}-reports-{language}.zip",
+        content_type="application/zip",
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -9,22 +9,12 @@ from assessments import selectors, services
 from assessments.demo import random_profile, synthetic_answers
 from assessments.models import Answer
 from assessments.tests.factories import IssuerFactory, lead
-from config.celery import app as celery_app
 
 
 @pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
-@pytest.fixture
-def eager():
-    """Run tasks inline (the quick-start mode) even when CI points Celery at Redis."""
-    before = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = before
+def _media(media):
+    """Every report test writes its files to a temporary MEDIA_ROOT."""
+    return media
 
 
 def submit_synthetic(issuer, framework, seed: int, note: str = ""):
@@ -73,9 +63,3 @@ def market(framework):
         )
         snapshots.append(submit_synthetic(issuer, framework, seed=n))
     return snapshots
-
-
-@pytest.fixture
-def oncommit(django_capture_on_commit_callbacks):
-    """Run transaction.on_commit callbacks (tests run inside a never-committed transaction)."""
-    return django_capture_on_commit_callbacks

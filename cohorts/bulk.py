@@ -1,0 +1,108 @@
+"""Reports for a whole cohort: one request per submitted assessment, a progress summary,
+and a ZIP of the finished PDFs written to a temporary file and streamed from there."""
+
+from __future__ import annotations
+
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from typing import IO
+
+from django.db.models import Count, OuterRef, Subquery
+
+from accounts.models import User
+from assessments.models import Assessment, ScoreSnapshot
+from reports import services as report_services
+from reports.models import Report, ReportStatus
+
+from .models import Cohort
+
+
+def _latest_snapshot_ids(cohort: Cohort) -> Subquery:
+    newest = ScoreSnapshot.objects.filter(assessment=OuterRef("assessment")).order_by(
+        "-created_at", "-pk"
+    )
+    return Subquery(newest.values("pk")[:1])
+
+
+def cohort_reports_request(
+    *, cohort: Cohort, language: str, user: User, retry_failed: bool = False
+) -> int:
+    """Ask for every submitted assessment's report; returns how many were (re)queued."""
+    queued = 0
+    assessments = Assessment.objects.filter(
+        cohort=cohort, submitted_at__isnull=False
+    ).select_related("issuer", "cohort")
+    for assessment in assessments:
+        report = report_services.report_request(
+            assessment=assessment, language=language, user=user, force=False
+        )
+        if retry_failed and report.status == ReportStatus.FAILED:
+            report_services.report_request(
+                assessment=assessment, language=language, user=user, force=True
+            )
+            queued += 1
+        elif report.status == ReportStatus.QUEUED:
+            queued += 1
+    return queued
+
+
+@dataclass
+class Progress:
+    total: int
+    by_status: dict[str, int]
+    failures: list[Report]
+
+    @property
+    def ready(self) -> int:
+        return self.by_status.get(ReportStatus.READY, 0)
+
+    @property
+    def pending(self) -> int:
+        return self.by_status.get(ReportStatus.QUEUED, 0) + self.by_status.get(
+            ReportStatus.RENDERING, 0
+        )
+
+
+def _reports(cohort: Cohort, language: str):  # type: ignore[no-untyped-def]
+    return Report.objects.filter(
+        assessment__cohort=cohort, language=language, snapshot_id=_latest_snapshot_ids(cohort)
+    )
+
+
+def cohort_reports_progress(*, cohort: Cohort, language: str) -> Progress:
+    total = Assessment.objects.filter(cohort=cohort, submitted_at__isnull=False).count()
+    by_status = dict(
+        _reports(cohort, language)
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
+    failures = list(
+        _reports(cohort, language)
+        .filter(status=ReportStatus.FAILED)
+        .select_related("assessment__issuer")
+        .order_by("assessment__issuer__stock_code")[:200]
+    )
+    return Progress(total=total, by_status=by_status, failures=failures)
+
+
+def cohort_reports_zip(*, cohort: Cohort, language: str) -> IO[bytes]:
+    """A ZIP of the ready PDFs, built on disk (never all PDFs in memory at once)."""
+    handle = tempfile.TemporaryFile()  # noqa: SIM115 - returned open, closed by the response
+    with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_STORED) as archive:
+        for report in (
+            _reports(cohort, language)
+            .filter(status=ReportStatus.READY)
+            .select_related("assessment__issuer")
+            .order_by("assessment__issuer__stock_code")
+            .iterator(chunk_size=200)
+        ):
+            with (
+                report.file.open("rb") as pdf,
+                archive.open(f"{report.assessment.issuer.stock_code}-{language}.pdf", "w") as entry,
+            ):
+                for chunk in iter(lambda: pdf.read(1 << 16), b""):
+                    entry.write(chunk)
+    handle.seek(0)
+    return handle
