@@ -76,11 +76,16 @@ class Issuer(models.Model):
     )
     board = models.CharField(_("board"), max_length=8, choices=Board.choices)
     industry = models.CharField(_("industry"), max_length=32, choices=Industry.choices)
+    # Blank until the issuer's lead confirms the profile (enrolment files carry no sizes).
     market_cap_band = models.CharField(
-        _("market capitalisation"), max_length=16, choices=MarketCapBand.choices
+        _("market capitalisation"), max_length=16, choices=MarketCapBand.choices, blank=True
     )
-    revenue_band = models.CharField(_("annual revenue"), max_length=16, choices=RevenueBand.choices)
-    employee_band = models.CharField(_("employees"), max_length=16, choices=EmployeeBand.choices)
+    revenue_band = models.CharField(
+        _("annual revenue"), max_length=16, choices=RevenueBand.choices, blank=True
+    )
+    employee_band = models.CharField(
+        _("employees"), max_length=16, choices=EmployeeBand.choices, blank=True
+    )
     profile_confirmed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 

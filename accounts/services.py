@@ -19,28 +19,33 @@ def user_language_set(*, user: User, language: str) -> None:
 
 
 def colleague_invite(*, lead: User, email: str, full_name: str, base_url: str) -> User:
-    """Add a contributor to the lead's issuer and e-mail them a link to choose a password.
-
-    The link is Django's password-reset link (single use, expires with
-    PASSWORD_RESET_TIMEOUT), so the invited person never receives a password by e-mail.
-    """
+    """Add a contributor to the lead's issuer and e-mail them a link to choose a password."""
     if not lead.is_issuer_lead or lead.issuer is None:
         raise PermissionDenied
     colleague = User.objects.create_user(
         email, None, full_name=full_name.strip(), role=Role.ISSUER_CONTRIBUTOR, issuer=lead.issuer
     )
+    send_invitation(user=colleague, inviter=lead.display_name, base_url=base_url)
+    return colleague
+
+
+def send_invitation(*, user: User, inviter: str, base_url: str) -> None:
+    """E-mail a single-use link to choose a password.
+
+    The link is Django's password-reset link (single use, expires with
+    PASSWORD_RESET_TIMEOUT), so nobody ever receives a password by e-mail.
+    """
     link = base_url.rstrip("/") + reverse(
         "password_reset_confirm",
         kwargs={
-            "uidb64": urlsafe_base64_encode(force_bytes(colleague.pk)),
-            "token": default_token_generator.make_token(colleague),
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
         },
     )
-    context = {"lead": lead, "colleague": colleague, "issuer": lead.issuer, "link": link}
+    context = {"inviter": inviter, "colleague": user, "issuer": user.issuer, "link": link}
     send_mail(
         subject=render_to_string("accounts/invite_subject.txt", context).strip(),
         message=render_to_string("accounts/invite_email.txt", context),
         from_email=None,
-        recipient_list=[colleague.email],
+        recipient_list=[user.email],
     )
-    return colleague

@@ -258,6 +258,8 @@ class IssuerProfileForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        for name in ("market_cap_band", "revenue_band", "employee_band"):
+            self.fields[name].required = True  # peers are grouped by size
         self.helper = FormHelper()
         self.helper.add_input(Submit("save", _("Confirm and continue")))
 

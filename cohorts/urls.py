@@ -9,5 +9,6 @@ urlpatterns = [
     path("<slug:slug>/", views.dashboard, name="dashboard"),
     path("<slug:slug>/export.<str:fmt>", views.export, name="export"),
     path("<slug:slug>/reports/", views.bulk_reports, name="bulk_reports"),
+    path("<slug:slug>/enrol/", views.enrol, name="enrol"),
     path("<slug:slug>/reports.zip", views.bulk_zip, name="bulk_zip"),
 ]

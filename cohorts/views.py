@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -11,12 +13,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.http import AuthedRequest
-from accounts.models import Industry
+from accounts.models import Industry, Role
 from assessments.models import AssessmentStatus
 from reports import charts
 from reports.models import ReportLanguage
 
-from . import bulk, exports, selectors
+from . import bulk, enrolment, exports, selectors
 from .dashboard import cohort_dashboard
 
 
@@ -127,3 +129,67 @@ def bulk_zip(request: AuthedRequest, slug: str) -> FileResponse:
     )
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+class EnrolmentUploadForm(forms.Form):
+    file = forms.FileField(label=_("CSV file"))
+
+
+SESSION_KEY = "enrolment:{slug}"
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def enrol(request: AuthedRequest, slug: str) -> HttpResponse:
+    """Upload a CSV, see every row with its errors, then import (optionally skipping bad rows)."""
+    cohort = selectors.cohort_for_user(user=request.user, slug=slug)
+    if request.user.role != Role.ASSOCIATION_ADMIN:
+        raise PermissionDenied
+    key = SESSION_KEY.format(slug=slug)
+    form = EnrolmentUploadForm()
+    rows = None
+    if request.method == "POST" and request.POST.get("action") == "import":
+        stored = request.session.get(key)
+        if not stored:
+            messages.error(request, _("Upload the file again: the preview has expired."))
+            return redirect("cohorts:enrol", slug=slug)
+        rows = enrolment.from_session(stored)
+        invalid = [r for r in rows if not r.ok]
+        if invalid and request.POST.get("skip_invalid") != "1":
+            messages.error(
+                request, _("Some rows have errors. Fix the file, or choose to skip those rows.")
+            )
+        else:
+            count = enrolment.import_rows(
+                cohort=cohort,
+                rows=rows,
+                user=request.user,
+                base_url=request.build_absolute_uri("/"),
+            )
+            del request.session[key]
+            messages.success(
+                request,
+                _("%(n)d issuer(s) enrolled; %(skipped)d row(s) skipped.")
+                % {"n": count, "skipped": len(invalid)},
+            )
+            return redirect("cohorts:dashboard", slug=slug)
+    elif request.method == "POST":
+        form = EnrolmentUploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                rows = enrolment.parse(form.cleaned_data["file"].read())
+            except enrolment.EnrolmentFileError as exc:
+                form.add_error("file", str(exc))
+            else:
+                request.session[key] = enrolment.to_session(rows)
+    return render(
+        request,
+        "cohorts/enrol.html",
+        {
+            "cohort": cohort,
+            "form": form,
+            "rows": rows,
+            "invalid": sum(1 for r in rows or [] if not r.ok),
+            "columns": enrolment.COLUMNS,
+        },
+    )

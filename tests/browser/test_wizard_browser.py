@@ -23,11 +23,18 @@ def login(page, email):
     page.wait_for_url(page.base + "/")
 
 
+def choose(page, selector):
+    # A direct click on the input: the sticky action bar can sit over the item at the
+    # bottom of the viewport, and a pointer click there would land on the bar.
+    page.eval_on_selector(selector, "el => el.click()")
+    assert page.is_checked(selector), selector
+
+
 def answer_item(page, item, level=3):
     if item.kind == "maturity":
-        page.check(f'input[name="{item.code}__value"][value="{level}"]')
+        choose(page, f'input[name="{item.code}__value"][value="{level}"]')
     elif item.kind == "choice":
-        page.check(f'input[name="{item.code}__value"][value="{item.options[-2].code}"]')
+        choose(page, f'input[name="{item.code}__value"][value="{item.options[-2].code}"]')
     else:
         page.fill(f'input[name="{item.code}__value"]', str(item.min_value + 1))
 

@@ -1,0 +1,163 @@
+"""Enrol issuers into a cohort from a CSV file: parse, validate every row, preview, import.
+
+Columns (header row, any order; English names): stock_code, name_en, name_zh, industry,
+board, email (the issuer lead's contact). Industry and board accept the code or the
+English label (e.g. "industrials" or "Industrials", "main" or "Main Board").
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import asdict, dataclass, field
+from functools import partial
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from accounts.models import Board, Industry, Issuer, Role, User, normalise_stock_code
+from accounts.services import send_invitation
+from assessments.models import Assessment
+from assessments.services import assessment_create
+
+from .models import Cohort
+
+COLUMNS = ("stock_code", "name_en", "name_zh", "industry", "board", "email")
+MAX_BYTES = 2 * 1024 * 1024
+MAX_ROWS = 5000
+
+
+class EnrolmentFileError(ValueError):
+    """The file as a whole cannot be read; the message says why and what to do."""
+
+
+@dataclass
+class Row:
+    line: int
+    values: dict[str, str]
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def _choice(raw: str, choices: Any) -> str | None:
+    value = raw.strip().lower()
+    for code, label in choices:
+        if value in (code, str(label).lower()):
+            return code
+    return None
+
+
+def parse(upload: bytes) -> list[Row]:
+    if len(upload) > MAX_BYTES:
+        raise EnrolmentFileError(_("The file is larger than 2 MB."))
+    for encoding in ("utf-8-sig", "big5hkscs"):
+        try:
+            text = upload.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise EnrolmentFileError(
+            _("The file is not readable text. Save it as “CSV UTF-8” and try again.")
+        )
+    reader = csv.DictReader(io.StringIO(text))
+    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    missing = [c for c in COLUMNS if c not in header and c != "name_zh"]
+    if missing:
+        raise EnrolmentFileError(
+            _("Missing column(s): %(cols)s. Expected: %(all)s.")
+            % {"cols": ", ".join(missing), "all": ", ".join(COLUMNS)}
+        )
+    reader.fieldnames = header
+    rows: list[Row] = []
+    seen: dict[str, int] = {}
+    for number, raw in enumerate(reader, start=2):
+        if number - 1 > MAX_ROWS:
+            raise EnrolmentFileError(_("The file has more than 5,000 rows."))
+        values = {c: (raw.get(c) or "").strip() for c in COLUMNS}
+        row = Row(line=number, values=values)
+        try:
+            values["stock_code"] = normalise_stock_code(values["stock_code"])
+        except ValueError:
+            row.errors.append(_("Stock code must be 1 to 5 digits."))
+        if values["stock_code"] in seen:
+            row.errors.append(
+                _("Same stock code as line %(n)d.") % {"n": seen[values["stock_code"]]}
+            )
+        seen.setdefault(values["stock_code"], number)
+        if not values["name_en"]:
+            row.errors.append(_("The English name is missing."))
+        industry = _choice(values["industry"], Industry.choices)
+        if industry is None:
+            row.errors.append(_("Unknown industry “%(v)s”.") % {"v": values["industry"]})
+        else:
+            values["industry"] = industry
+        board = _choice(values["board"], Board.choices)
+        if board is None:
+            row.errors.append(_("Board must be Main Board or GEM."))
+        else:
+            values["board"] = board
+        try:
+            validate_email(values["email"])
+            values["email"] = values["email"].lower()
+            other = (
+                User.objects.filter(email__iexact=values["email"]).select_related("issuer").first()
+            )
+            if other is not None and (
+                other.issuer is None or other.issuer.stock_code != values["stock_code"]
+            ):
+                row.errors.append(
+                    _("This e-mail address belongs to another organisation's account.")
+                )
+        except ValidationError:
+            row.errors.append(_("Enter a valid e-mail address."))
+        rows.append(row)
+    if not rows:
+        raise EnrolmentFileError(_("The file has a header but no rows."))
+    return rows
+
+
+def to_session(rows: list[Row]) -> list[dict[str, Any]]:
+    return [asdict(r) for r in rows]
+
+
+def from_session(data: list[dict[str, Any]]) -> list[Row]:
+    return [Row(**r) for r in data]
+
+
+@transaction.atomic
+def import_rows(*, cohort: Cohort, rows: list[Row], user: User, base_url: str) -> int:
+    """Create or update issuers, enrol them (one assessment each) and invite new leads.
+    Only valid rows are imported; returns how many issuers were newly enrolled."""
+    enrolled = 0
+    for row in rows:
+        if not row.ok:
+            continue
+        v = row.values
+        issuer, _created = Issuer.objects.update_or_create(
+            stock_code=v["stock_code"],
+            defaults={
+                "name_en": v["name_en"],
+                "name_zh": v["name_zh"],
+                "industry": v["industry"],
+                "board": v["board"],
+            },
+        )
+        if not Assessment.objects.filter(issuer=issuer, cohort=cohort).exists():
+            assessment_create(issuer=issuer, framework=cohort.framework, user=user, cohort=cohort)
+            enrolled += 1
+        if not User.objects.filter(email__iexact=v["email"]).exists():
+            lead = User.objects.create_user(v["email"], None, role=Role.ISSUER_LEAD, issuer=issuer)
+            # Only once the enrolment is committed: never invite into a rolled-back account.
+            transaction.on_commit(
+                partial(
+                    send_invitation, user=lead, inviter=str(_("The association")), base_url=base_url
+                )
+            )
+    return enrolled

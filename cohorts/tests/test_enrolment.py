@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+import pytest
+from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from accounts.models import Issuer, Role, User
+from assessments.models import Assessment
+from assessments.tests.factories import (
+    PASSWORD,
+    CohortFactory,
+    IssuerFactory,
+    association_admin,
+    lead,
+    reviewer,
+)
+
+pytestmark = pytest.mark.django_db
+
+GOOD = (
+    "stock_code,name_en,name_zh,industry,board,email\n"
+    "700,Victoria Harbour Tech Limited,維港科技有限公司,"
+    "Information Technology,Main Board,cfo@vht.example\n"
+    "8123,Lantau Foods Limited,大嶼食品有限公司,consumer_staples,gem,lead@lantau.example\n"
+)
+BAD_ROW = "12345678,,,Space Mining,Moon Board,not-an-email\n"
+
+
+def client_for(user) -> Client:
+    client = Client()
+    assert client.login(username=user.email, password=PASSWORD)
+    return client
+
+
+def upload(client, url, text, encoding="utf-8"):
+    return client.post(
+        url, {"file": SimpleUploadedFile("issuers.csv", text.encode(encoding), "text/csv")}
+    )
+
+
+@pytest.fixture
+def setup(framework):
+    cohort = CohortFactory(framework=framework)
+    return cohort, client_for(association_admin()), f"/cohorts/{cohort.slug}/enrol/"
+
+
+def test_preview_shows_errors_and_nothing_is_imported_until_skipping(setup, oncommit):
+    cohort, admin, url = setup
+    response = upload(admin, url, GOOD + BAD_ROW)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "1 row has errors" in html and "Stock code must be 1 to 5 digits" in html
+    assert "Unknown industry" in html and "Board must be Main Board or GEM" in html
+    assert not Issuer.objects.exists()
+    response = admin.post(url, {"action": "import"}, follow=True)
+    assert "Some rows have errors" in response.content.decode()
+    assert not Issuer.objects.exists()
+    with oncommit(execute=True):
+        response = admin.post(url, {"action": "import", "skip_invalid": "1"})
+    assert response.status_code == 302
+    assert sorted(Issuer.objects.values_list("stock_code", flat=True)) == ["00700", "08123"]
+    assert Assessment.objects.filter(cohort=cohort).count() == 2
+    leads = User.objects.filter(role=Role.ISSUER_LEAD).order_by("email")
+    assert [u.email for u in leads] == ["cfo@vht.example", "lead@lantau.example"]
+    assert sorted(m.to[0] for m in mail.outbox) == ["cfo@vht.example", "lead@lantau.example"]
+    assert "/accounts/reset/" in mail.outbox[0].body
+    # Importing the same file again enrols nobody twice.
+    upload(admin, url, GOOD)
+    with oncommit(execute=True):
+        admin.post(url, {"action": "import"})
+    assert Assessment.objects.filter(cohort=cohort).count() == 2
+
+
+def test_big5_files_and_broken_files_get_clear_messages(setup):
+    _, admin, url = setup
+    response = upload(admin, url, GOOD, encoding="big5hkscs")
+    assert "維港科技有限公司" in response.content.decode()
+    assert "Missing column" in upload(admin, url, "code,name\n1,x\n").content.decode()
+    assert (
+        "no rows"
+        in upload(admin, url, "stock_code,name_en,name_zh,industry,board,email\n").content.decode()
+    )
+    response = admin.post(
+        url, {"file": SimpleUploadedFile("x.csv", b"\xff\xfe\x00\x00garbage\x81", "text/csv")}
+    )
+    assert response.status_code == 200 and "CSV UTF-8" in response.content.decode()
+    assert admin.post(url, {"action": "import"}, follow=True).status_code == 200  # preview expired
+
+
+def test_email_of_another_issuer_is_refused(setup):
+    _, admin, url = setup
+    lead(email="cfo@vht.example", issuer=IssuerFactory(stock_code="00999"))
+    html = upload(admin, url, GOOD).content.decode()
+    assert "belongs to another organisation" in html
+
+
+def test_only_admins_enrol(setup):
+    cohort, _, url = setup
+    assigned = reviewer()
+    cohort.reviewers.add(assigned)
+    assert client_for(assigned).get(url).status_code == 403
+    assert client_for(lead()).get(url).status_code == 404
