@@ -9,3 +9,4 @@ class CohortAdmin(admin.ModelAdmin):
     list_filter = ("status", "year")
     search_fields = ("slug", "name_en", "name_zh")
     prepopulated_fields = {"slug": ("name_en",)}
+    filter_horizontal = ("reviewers",)

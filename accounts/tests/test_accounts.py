@@ -120,6 +120,7 @@ def test_django_admin_is_usable_by_association_admins(framework):
         "/admin/assessments/assessment/",
         "/admin/assessments/frameworkversion/",
         "/admin/cohorts/cohort/",
+        "/admin/cohorts/cohort/add/",
         "/admin/reports/report/",
         "/admin/accounts/issuer/?q=00",
     ):
