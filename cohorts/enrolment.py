@@ -16,6 +16,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts.models import Board, Industry, Issuer, Role, User, normalise_stock_code
@@ -46,9 +47,12 @@ class Row:
 
 
 def _choice(raw: str, choices: Any) -> str | None:
+    """Accept the code, the English label or the label in the reader's language."""
     value = raw.strip().lower()
     for code, label in choices:
-        if value in (code, str(label).lower()):
+        with translation.override("en"):
+            english = str(label).lower()
+        if value in (code, english, str(label).lower()):
             return code
     return None
 

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.http import AuthedRequest
@@ -132,7 +133,7 @@ def bulk_zip(request: AuthedRequest, slug: str) -> FileResponse:
 
 
 class EnrolmentUploadForm(forms.Form):
-    file = forms.FileField(label=_("CSV file"))
+    file = forms.FileField(label=gettext_lazy("CSV file"))
 
 
 SESSION_KEY = "enrolment:{slug}"

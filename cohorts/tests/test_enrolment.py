@@ -101,3 +101,11 @@ def test_only_admins_enrol(setup):
     cohort.reviewers.add(assigned)
     assert client_for(assigned).get(url).status_code == 403
     assert client_for(lead()).get(url).status_code == 404
+
+
+def test_english_labels_work_when_the_admin_reads_chinese(setup):
+    _, admin, url = setup
+    admin.post("/i18n/setlang/", {"language": "zh-hant", "next": "/"})
+    html = upload(admin, url, GOOD).content.decode()
+    assert "未知行業" not in html and "有錯誤" not in html
+    assert "CSV檔案" in html
