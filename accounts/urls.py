@@ -31,8 +31,12 @@ urlpatterns = [
     ),
     path(
         "reset/<uidb64>/<token>/",
+        # Invited people (and anyone resetting) are logged in and taken straight to
+        # their assessment once they have chosen a password.
         auth_views.PasswordResetConfirmView.as_view(
-            form_class=StyledSetPasswordForm, success_url=reverse_lazy("password_reset_complete")
+            form_class=StyledSetPasswordForm,
+            post_reset_login=True,
+            success_url=reverse_lazy("assessments:current"),
         ),
         name="password_reset_confirm",
     ),

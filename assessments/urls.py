@@ -6,6 +6,7 @@ app_name = "assessments"
 
 urlpatterns = [
     path("start/", views.assessment_start, name="start"),
+    path("current/", views.current, name="current"),
     path("<int:pk>/", views.assessment_detail, name="detail"),
     path("<int:pk>/profile/", views.step_profile, name="profile"),
     path("<int:pk>/step/<slug:shift>/", views.step_shift, name="step"),

@@ -27,7 +27,7 @@ from reports.content import change_summary, group_name
 from . import presenters, selectors, services
 from .forms import IssuerProfileForm, ReviewForm, StepForm
 from .framework import Framework, Shift
-from .models import Answer, Assessment
+from .models import EDITABLE_STATUSES, Answer, Assessment
 
 PENDING_KEY = "pending_step_post"
 
@@ -141,6 +141,23 @@ def _wizard_context(
         "is_lead": getattr(request.user, "is_issuer_lead", False)
         and request.user.issuer_id == assessment.issuer_id,
     }
+
+
+@login_required
+@require_GET
+def current(request: AuthedRequest) -> HttpResponse:
+    """Where a person lands after login by invitation: their open assessment, else home."""
+    user = request.user
+    if user.is_issuer_staff:
+        open_one = (
+            selectors.assessments_visible_to(user)
+            .filter(status__in=[s.value for s in EDITABLE_STATUSES])
+            .order_by("-created_at")
+            .first()
+        )
+        if open_one is not None:
+            return redirect("assessments:detail", pk=open_one.pk)
+    return redirect("home")
 
 
 @login_required

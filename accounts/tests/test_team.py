@@ -67,3 +67,17 @@ def test_only_the_lead_invites_and_only_issuer_staff_see_a_team():
     assert Client().get(reverse("team")).status_code == 302
     other = lead()
     assert other.email not in client.get(reverse("team")).content.decode()  # own issuer only
+
+
+def test_after_choosing_a_password_people_land_in_their_assessment(framework):
+    from assessments import services
+
+    the_lead = lead()
+    open_one = services.assessment_start(user=the_lead, framework=framework)
+    client = client_for(the_lead)
+    response = client.get(reverse("assessments:current"))
+    assert response["Location"] == reverse("assessments:detail", args=[open_one.pk])
+    assert client_for(association_admin()).get(reverse("assessments:current"))[
+        "Location"
+    ] == reverse("home")
+    assert client_for(lead()).get(reverse("assessments:current"))["Location"] == reverse("home")

@@ -74,10 +74,7 @@ def test_cohort_enrolment_review_and_approval(page, tmp_path):
     page.fill("input[name=new_password1]", PASSWORD)
     page.fill("input[name=new_password2]", PASSWORD)
     page.click("form input[type=submit]")
-    page.wait_for_url("**/reset/done/")
-    login(page, "lead@peak.example")
-    page.click("text=Continue")
-    page.wait_for_url("**/profile/")
+    page.wait_for_url("**/profile/")  # logged in and straight into the assessment
     page.select_option("#id_market_cap_band", index=1)
     page.select_option("#id_revenue_band", index=1)
     page.select_option("#id_employee_band", index=1)
