@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import get_language
 
-from accounts.models import Industry
+from accounts.models import Board, Industry, MarketCapBand
 from assessments.models import Answer, Assessment, AssessmentStatus, ScoreComponent, ScoreSnapshot
 from assessments.selectors import framework_of
 from reports.benchmarks import PercentileCont
@@ -44,6 +45,10 @@ class Dashboard:
     industry_rows: list[tuple[str, list[float | None]]]
     shift_names: list[str]
     tiers: list[tuple[str, int]]
+    by_size: list[tuple[str, float | None, int]]
+    by_board: list[tuple[str, float | None, int]]
+    depths: list[str]
+    value_chain: list[tuple[str, list[int]]]
     page: Page  # type: ignore[type-arg]
     total: int
 
@@ -85,6 +90,26 @@ def cohort_dashboard(
     ):
         by_industry.setdefault(r["snapshot__issuer__industry"], {})[r["code"]] = r["median"]
 
+    def breakdown(field: str, choices: Any) -> list[tuple[str, float | None, int]]:
+        labels = dict(choices)
+        found = {
+            r[field]: (r["median"], r["n"])
+            for r in snapshots.values(field).annotate(
+                median=PercentileCont("overall_score", 0.5), n=Count("pk")
+            )
+        }
+        return [(str(labels[code]), *found[code]) for code in labels if code in found]
+
+    stage_items = {i.code: i.value_chain_stage for i in fw.iter_items() if i.value_chain_stage}
+    adoption: dict[str, dict[str, int]] = {}
+    for code, choice, n in (
+        Answer.objects.filter(assessment__cohort=cohort, item__code__in=list(stage_items))
+        .exclude(choice="")
+        .values_list("item__code", "choice")
+        .annotate(n=Count("pk"))
+    ):
+        adoption.setdefault(stage_items[code], {})[choice] = n
+
     rows = assessments.select_related("issuer").annotate(
         latest_score=Subquery(
             ScoreSnapshot.objects.filter(assessment=OuterRef("pk"))
@@ -114,6 +139,13 @@ def cohort_dashboard(
         ],
         shift_names=[s.name.get(lang) for s in fw.shifts],
         tiers=[(fw.tier(code).name.get(lang), n) for code, n in sorted(tiers.items()) if code],
+        by_size=breakdown("issuer__market_cap_band", MarketCapBand.choices),
+        by_board=breakdown("issuer__board", Board.choices),
+        depths=[d.label.get(lang) for d in fw.depths],
+        value_chain=[
+            (stage.name.get(lang), [adoption.get(stage.code, {}).get(d.code, 0) for d in fw.depths])
+            for stage in fw.stages
+        ],
         page=paginator.get_page(page),
         total=paginator.count,
     )

@@ -60,6 +60,7 @@ def test_dashboard_runs_the_same_queries_at_two_sizes(framework):
     html = response.content.decode()
     assert 'data-key="enrolled">14<' in html and 'data-key="submitted">12<' in html
     assert small == big, (small, big)
+    assert 'id="value-chain"' in html and "Main Board" in html
     assert big <= 15
     filtered = admin.get(url, {"industry": "financials", "sort": "-score", "status": "submitted"})
     assert filtered.status_code == 200
