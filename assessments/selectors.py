@@ -105,8 +105,8 @@ def assessments_for_home(user: User) -> QuerySet[Assessment]:
     )
 
 
-def latest_snapshot(assessment: Assessment) -> ScoreSnapshot | None:
-    return assessment.snapshots.order_by("-created_at", "-pk").first()
+def latest_snapshot_id(assessment: Assessment) -> int | None:
+    return assessment.snapshots.order_by("-created_at", "-pk").values_list("pk", flat=True).first()
 
 
 def review_trail(assessment: Assessment, *, with_revisions: bool = True) -> dict[str, list[Any]]:

@@ -395,13 +395,13 @@ def submit(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 def results(request: AuthedRequest, pk: int) -> HttpResponse:
     assessment = selectors.assessment_for_user(user=request.user, pk=pk)
-    snapshot = selectors.latest_snapshot(assessment)
-    if snapshot is None:
+    snapshot_id = selectors.latest_snapshot_id(assessment)
+    if snapshot_id is None:
         messages.info(request, _("Scores appear here once the assessment is submitted."))
         return redirect("assessments:review", pk=pk)
     # A snapshot is always scored on its assessment's framework version.
     fw = selectors.framework_of(assessment.framework)
-    snapshot = report_services.snapshot_load(snapshot_id=snapshot.pk)
+    snapshot = report_services.snapshot_load(snapshot_id=snapshot_id)
     groups = peer_benchmarks(snapshot=snapshot)
     context = {
         "assessment": assessment,

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from assessments.models import Assessment
+from assessments.selectors import latest_snapshot_id
 
 from .models import Report, ReportLanguage
 
@@ -8,9 +9,7 @@ from .models import Report, ReportLanguage
 def reports_for_latest(assessment: Assessment) -> dict[str, Report | None]:
     """The report of the assessment's latest snapshot per language (None if never asked)."""
     reports = dict.fromkeys(ReportLanguage.values)
-    latest = (
-        assessment.snapshots.order_by("-created_at", "-pk").values_list("pk", flat=True).first()
-    )
+    latest = latest_snapshot_id(assessment)
     if latest is None:
         return reports
     for report in Report.objects.filter(snapshot_id=latest).defer("error"):

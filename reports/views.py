@@ -100,13 +100,13 @@ def download(request: AuthedRequest, pk: int, language: str) -> FileResponse:
 @require_GET
 def view_html(request: AuthedRequest, pk: int, language: str) -> HttpResponse:
     assessment = assessment_selectors.assessment_for_user(user=request.user, pk=pk)
-    snapshot = assessment_selectors.latest_snapshot(assessment)
-    if snapshot is None:
+    snapshot_id = assessment_selectors.latest_snapshot_id(assessment)
+    if snapshot_id is None:
         raise Http404
     language = _language_or_404(language)
     links = [{"url": reverse("assessments:results", args=[pk]), "label": _("Back to results")}]
     html = services.report_html(
-        snapshot=services.snapshot_load(snapshot_id=snapshot.pk),
+        snapshot=services.snapshot_load(snapshot_id=snapshot_id),
         language=language,
         screen_links=links,
     )

@@ -8,15 +8,9 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import Role, User
-from assessments.tests.factories import PASSWORD, association_admin, contributor, lead
+from assessments.tests.factories import association_admin, client_for, contributor, lead
 
 pytestmark = pytest.mark.django_db
-
-
-def client_for(user) -> Client:
-    client = Client()
-    assert client.login(username=user.email, password=PASSWORD)
-    return client
 
 
 def test_lead_invites_a_colleague_who_sets_a_password_and_logs_in():

@@ -4,6 +4,7 @@ from datetime import date
 from typing import cast
 
 import factory
+from django.test import Client
 from factory.django import DjangoModelFactory
 
 from accounts.models import (
@@ -80,3 +81,10 @@ class CohortFactory(DjangoModelFactory):
     year = 2026
     opens_on = date(2026, 1, 1)
     closes_on = date(2026, 12, 31)
+
+
+def client_for(user: User) -> Client:
+    """A test client logged in as `user` (through the real login, not force_login)."""
+    client = Client()
+    assert client.login(username=user.email, password=PASSWORD)
+    return client

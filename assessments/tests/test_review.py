@@ -1,22 +1,22 @@
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from assessments import selectors, services
 from assessments.models import AssessmentStatus, ScoreSnapshot, StatusChange
 from assessments.services import Proposed
 
-from .factories import PASSWORD, CohortFactory, association_admin, contributor, lead, reviewer
+from .factories import (
+    CohortFactory,
+    association_admin,
+    client_for,
+    contributor,
+    lead,
+    reviewer,
+)
 
 pytestmark = pytest.mark.django_db
-
-
-def client_for(user) -> Client:
-    client = Client()
-    assert client.login(username=user.email, password=PASSWORD)
-    return client
 
 
 def make_cohort(framework, slug):

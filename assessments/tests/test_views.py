@@ -8,15 +8,9 @@ from assessments import selectors, services
 from assessments.models import Answer, AssessmentStatus
 from assessments.services import Proposed
 
-from .factories import PASSWORD, association_admin, contributor, lead
+from .factories import PASSWORD, association_admin, client_for, contributor, lead
 
 pytestmark = pytest.mark.django_db
-
-
-def client_for(user) -> Client:
-    client = Client()
-    assert client.login(username=user.email, password=PASSWORD)
-    return client
 
 
 @pytest.fixture

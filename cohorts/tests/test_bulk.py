@@ -4,13 +4,12 @@ import io
 import zipfile
 
 import pytest
-from django.test import Client
 
 from assessments.tests.factories import (
-    PASSWORD,
     CohortFactory,
     IssuerFactory,
     association_admin,
+    client_for,
     lead,
     reviewer,
 )
@@ -18,12 +17,6 @@ from reports.models import Report, ReportStatus
 from reports.tests.conftest import submit_synthetic
 
 pytestmark = pytest.mark.django_db
-
-
-def client_for(user) -> Client:
-    client = Client()
-    assert client.login(username=user.email, password=PASSWORD)
-    return client
 
 
 @pytest.fixture

@@ -8,22 +8,16 @@ from django.test.utils import CaptureQueriesContext
 from accounts.models import Industry
 from assessments import services
 from assessments.tests.factories import (
-    PASSWORD,
     CohortFactory,
     IssuerFactory,
     association_admin,
+    client_for,
     lead,
     reviewer,
 )
 from reports.tests.conftest import submit_synthetic
 
 pytestmark = pytest.mark.django_db
-
-
-def client_for(user) -> Client:
-    client = Client()
-    assert client.login(username=user.email, password=PASSWORD)
-    return client
 
 
 def enrol(cohort, framework, n, start=0):

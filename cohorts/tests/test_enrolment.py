@@ -3,15 +3,14 @@ from __future__ import annotations
 import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
 
 from accounts.models import Issuer, Role, User
 from assessments.models import Assessment
 from assessments.tests.factories import (
-    PASSWORD,
     CohortFactory,
     IssuerFactory,
     association_admin,
+    client_for,
     lead,
     reviewer,
 )
@@ -25,12 +24,6 @@ GOOD = (
     "8123,Lantau Foods Limited,大嶼食品有限公司,consumer_staples,gem,lead@lantau.example\n"
 )
 BAD_ROW = "12345678,,,Space Mining,Moon Board,not-an-email\n"
-
-
-def client_for(user) -> Client:
-    client = Client()
-    assert client.login(username=user.email, password=PASSWORD)
-    return client
 
 
 def upload(client, url, text, encoding="utf-8"):

@@ -13,10 +13,10 @@ from django.test import Client, override_settings
 from assessments import services
 from assessments.models import Answer
 from assessments.tests.factories import (
-    PASSWORD,
     CohortFactory,
     IssuerFactory,
     association_admin,
+    client_for,
     lead,
     reviewer,
 )
@@ -42,12 +42,6 @@ def cohort(framework):
         user=the_lead,
     )
     return cohort
-
-
-def client_for(user) -> Client:
-    client = Client()
-    assert client.login(username=user.email, password=PASSWORD)
-    return client
 
 
 @pytest.mark.parametrize("payload", PAYLOADS)

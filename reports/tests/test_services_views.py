@@ -8,9 +8,9 @@ from django.test import Client
 from django.urls import reverse
 
 from assessments.tests.factories import (
-    PASSWORD,
     IssuerFactory,
     association_admin,
+    client_for,
     contributor,
     lead,
 )
@@ -26,12 +26,6 @@ pytestmark = pytest.mark.django_db
 def submitted(framework):
     snapshot = submit_synthetic(IssuerFactory(), framework, seed=5)
     return snapshot.assessment, snapshot
-
-
-def client_for(user) -> Client:
-    client = Client()
-    assert client.login(username=user.email, password=PASSWORD)
-    return client
 
 
 def files_in(media) -> list:
