@@ -17,6 +17,7 @@ from accounts.models import User
 from assessments.models import Assessment, ScoreSnapshot
 
 from .content import report_context
+from .fonts import report_fonts
 from .models import Report, ReportLanguage, ReportStatus
 from .rendering import html_to_pdf
 
@@ -37,17 +38,31 @@ class NothingToReport(Exception):
 
 
 def report_html(
-    *, snapshot: ScoreSnapshot, language: str, screen_links: list[dict] | None = None
+    *,
+    snapshot: ScoreSnapshot,
+    language: str,
+    screen_links: list[dict] | None = None,
+    inline_css: bool = True,
 ) -> str:
+    """The report as one HTML page; with `inline_css=False` the caller supplies
+    `report_css()` separately (the PDF path, which parses it once per worker)."""
     with translation.override(language):
         context = report_context(snapshot=snapshot, language=language)
         context["screen_links"] = screen_links or []
+        context["inline_css"] = inline_css
         return render_to_string("reports/report.html", context)
+
+
+def report_css() -> str:
+    fonts = report_fonts()
+    return (fonts.css() if fonts else "") + render_to_string("reports/report.css")
 
 
 def report_pdf(*, snapshot: ScoreSnapshot, language: str) -> bytes:
     """Render synchronously: the one code path for the worker, the CLI and benchmarks."""
-    return html_to_pdf(report_html(snapshot=snapshot, language=language))
+    return html_to_pdf(
+        report_html(snapshot=snapshot, language=language, inline_css=False), css=report_css()
+    )
 
 
 def _latest_snapshot(assessment: Assessment) -> ScoreSnapshot:

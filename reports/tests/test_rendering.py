@@ -89,6 +89,25 @@ def test_english_report_contents(chinese_snapshot, tmp_path):
     assert "not enough peers (n = 0)" in text
 
 
+def test_pdf_with_the_shared_stylesheet_matches_the_self_contained_html(
+    chinese_snapshot, tmp_path
+):
+    """The worker parses the CSS once and drops template indentation; the PDF must be
+    the one the browser's self-contained HTML gives: same pages, footers and text."""
+    from reports.services import report_html
+
+    fast = pdftotext(report_pdf(snapshot=chinese_snapshot, language="zh-hant"), tmp_path)
+    plain = pdftotext(
+        html_to_pdf(report_html(snapshot=chinese_snapshot, language="zh-hant")), tmp_path
+    )
+    assert fast == plain
+    pages = fast.split("\f")
+    total = len([p for p in pages if p.strip()])
+    assert total >= 8  # page breaks from the stylesheet
+    assert f"2 / {total}" in fast  # @page footer from the stylesheet
+    assert "九龍精密控股有限公司" in pages[1]  # string-set running header
+
+
 def test_hostile_free_text_is_escaped_and_fetches_nothing(framework, tmp_path):
     snapshot = snapshot_load(
         snapshot_id=submit_synthetic(IssuerFactory(), framework, seed=3, note=HOSTILE).pk
