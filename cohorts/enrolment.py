@@ -29,6 +29,7 @@ from .models import Cohort
 COLUMNS = ("stock_code", "name_en", "name_zh", "industry", "board", "email")
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000
+EMAIL_MAX = User._meta.get_field("email").max_length or 254
 
 
 class EnrolmentFileError(ValueError):
@@ -84,47 +85,55 @@ def parse(upload: bytes) -> list[Row]:
     for number, raw in enumerate(reader, start=2):
         if number - 1 > MAX_ROWS:
             raise EnrolmentFileError(_("The file has more than 5,000 rows."))
-        values = {c: (raw.get(c) or "").strip() for c in COLUMNS}
-        row = Row(line=number, values=values)
-        try:
-            values["stock_code"] = normalise_stock_code(values["stock_code"])
-        except ValueError:
-            row.errors.append(_("Stock code must be 1 to 5 digits."))
-        if values["stock_code"] in seen:
-            row.errors.append(
-                _("Same stock code as line %(n)d.") % {"n": seen[values["stock_code"]]}
-            )
-        seen.setdefault(values["stock_code"], number)
-        if not values["name_en"]:
-            row.errors.append(_("The English name is missing."))
-        industry = _choice(values["industry"], Industry.choices)
-        if industry is None:
-            row.errors.append(_("Unknown industry “%(v)s”.") % {"v": values["industry"]})
-        else:
-            values["industry"] = industry
-        board = _choice(values["board"], Board.choices)
-        if board is None:
-            row.errors.append(_("Board must be Main Board or GEM."))
-        else:
-            values["board"] = board
-        try:
-            validate_email(values["email"])
-            values["email"] = values["email"].lower()
-            other = (
-                User.objects.filter(email__iexact=values["email"]).select_related("issuer").first()
-            )
-            if other is not None and (
-                other.issuer is None or other.issuer.stock_code != values["stock_code"]
-            ):
-                row.errors.append(
-                    _("This e-mail address belongs to another organisation's account.")
-                )
-        except ValidationError:
-            row.errors.append(_("Enter a valid e-mail address."))
-        rows.append(row)
+        rows.append(validate_row({c: raw.get(c) or "" for c in COLUMNS}, line=number, seen=seen))
     if not rows:
         raise EnrolmentFileError(_("The file has a header but no rows."))
     return rows
+
+
+def validate_row(raw: dict[str, str], *, line: int = 0, seen: dict[str, int] | None = None) -> Row:
+    """One issuer's enrolment values, normalised, with every problem found.
+
+    The one rule set for a CSV line and for the single-issuer form; `seen` maps stock
+    codes already met in the same file to their line, to catch duplicates.
+    """
+    seen = {} if seen is None else seen
+    values = {c: (raw.get(c) or "").strip() for c in COLUMNS}
+    row = Row(line=line, values=values)
+    try:
+        values["stock_code"] = normalise_stock_code(values["stock_code"])
+    except ValueError:
+        row.errors.append(_("Stock code must be 1 to 5 digits."))
+    if values["stock_code"] in seen:
+        row.errors.append(_("Same stock code as line %(n)d.") % {"n": seen[values["stock_code"]]})
+    seen.setdefault(values["stock_code"], line)
+    if not values["name_en"]:
+        row.errors.append(_("The English name is missing."))
+    if len(values["name_en"]) > 200 or len(values["name_zh"]) > 200:
+        row.errors.append(_("Names may have at most 200 characters."))
+    industry = _choice(values["industry"], Industry.choices)
+    if industry is None:
+        row.errors.append(_("Unknown industry “%(v)s”.") % {"v": values["industry"][:80]})
+    else:
+        values["industry"] = industry
+    board = _choice(values["board"], Board.choices)
+    if board is None:
+        row.errors.append(_("Board must be Main Board or GEM."))
+    else:
+        values["board"] = board
+    try:
+        validate_email(values["email"])
+        if len(values["email"]) > EMAIL_MAX:
+            raise ValidationError("too long")
+        values["email"] = values["email"].lower()
+        other = User.objects.filter(email__iexact=values["email"]).select_related("issuer").first()
+        if other is not None and (
+            other.issuer is None or other.issuer.stock_code != values["stock_code"]
+        ):
+            row.errors.append(_("This e-mail address belongs to another organisation's account."))
+    except ValidationError:
+        row.errors.append(_("Enter a valid e-mail address."))
+    return row
 
 
 def to_session(rows: list[Row]) -> list[dict[str, Any]]:

@@ -6,9 +6,11 @@ app_name = "cohorts"
 
 urlpatterns = [
     path("", views.cohort_list, name="list"),
+    path("new/", views.cohort_create, name="create"),
     path("<slug:slug>/", views.dashboard, name="dashboard"),
     path("<slug:slug>/export.<str:fmt>", views.export, name="export"),
     path("<slug:slug>/reports/", views.bulk_reports, name="bulk_reports"),
     path("<slug:slug>/enrol/", views.enrol, name="enrol"),
+    path("<slug:slug>/edit/", views.cohort_edit, name="edit"),
     path("<slug:slug>/reports.zip", views.bulk_zip, name="bulk_zip"),
 ]

@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError
 from django.db.models import Count
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -19,8 +20,9 @@ from assessments.models import AssessmentStatus
 from reports import charts
 from reports.models import ReportLanguage
 
-from . import bulk, enrolment, exports, selectors
+from . import bulk, enrolment, exports, selectors, services
 from .dashboard import cohort_dashboard
+from .forms import CohortForm, EnrolOneForm
 
 
 @login_required
@@ -148,8 +150,30 @@ def enrol(request: AuthedRequest, slug: str) -> HttpResponse:
         raise PermissionDenied
     key = SESSION_KEY.format(slug=slug)
     form = EnrolmentUploadForm()
+    one = EnrolOneForm()
     rows = None
-    if request.method == "POST" and request.POST.get("action") == "import":
+    if request.method == "POST" and request.POST.get("action") == "one":
+        one = EnrolOneForm(request.POST)
+        if one.is_valid() and one.row is not None:
+            count = enrolment.import_rows(
+                cohort=cohort,
+                rows=[one.row],
+                user=request.user,
+                base_url=request.build_absolute_uri("/"),
+            )
+            if count:
+                messages.success(
+                    request,
+                    _("%(name)s enrolled.") % {"name": one.row.values["name_en"]},
+                )
+            else:
+                messages.info(
+                    request,
+                    _("%(name)s was already enrolled; its details were updated.")
+                    % {"name": one.row.values["name_en"]},
+                )
+            return redirect("cohorts:enrol", slug=slug)
+    elif request.method == "POST" and request.POST.get("action") == "import":
         stored = request.session.get(key)
         if not stored:
             messages.error(request, _("Upload the file again: the preview has expired."))
@@ -189,8 +213,55 @@ def enrol(request: AuthedRequest, slug: str) -> HttpResponse:
         {
             "cohort": cohort,
             "form": form,
+            "one": one,
             "rows": rows,
             "invalid": sum(1 for r in rows or [] if not r.ok),
             "columns": enrolment.COLUMNS,
         },
     )
+
+
+def _admin_only(request: AuthedRequest) -> None:
+    if request.user.role != Role.ASSOCIATION_ADMIN:
+        raise PermissionDenied
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def cohort_create(request: AuthedRequest) -> HttpResponse:
+    _admin_only(request)
+    form = CohortForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            cohort = services.cohort_create(
+                **{name: data[name] for name in (*services.EDITABLE, "framework", "reviewers")}
+            )
+        except IntegrityError:
+            form.add_error("slug", _("A cohort with this short name already exists."))
+        else:
+            messages.success(request, _("Cohort created. Enrol issuers next."))
+            return redirect("cohorts:enrol", slug=cohort.slug)
+    return render(request, "cohorts/form.html", {"form": form, "cohort": None})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def cohort_edit(request: AuthedRequest, slug: str) -> HttpResponse:
+    cohort = selectors.cohort_for_user(user=request.user, slug=slug)
+    _admin_only(request)
+    form = CohortForm(request.POST or None, instance=cohort)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.cohort_update(
+                cohort=cohort,
+                reviewers=data["reviewers"],
+                **{name: data[name] for name in services.EDITABLE},
+            )
+        except IntegrityError:
+            form.add_error("slug", _("A cohort with this short name already exists."))
+        else:
+            messages.success(request, _("Cohort saved."))
+            return redirect("cohorts:dashboard", slug=cohort.slug)
+    return render(request, "cohorts/form.html", {"form": form, "cohort": cohort})

@@ -38,9 +38,10 @@ def test_cohort_enrolment_review_and_approval(page, tmp_path):
     fw = selectors.framework_of(version)
     admin, rev = association_admin(), reviewer()
 
-    # The admin creates a cohort in the Django admin.
+    # The admin creates a cohort on the app's own page and assigns the reviewer.
     login(page, admin.email)
-    page.goto(page.base + "/admin/cohorts/cohort/add/")
+    page.goto(page.base + "/cohorts/")
+    page.click("text=New cohort")
     page.fill("#id_name_en", "Browser cohort 2026")
     page.fill("#id_name_zh", "瀏覽器測試批次")
     page.fill("#id_slug", "browser-2026")
@@ -49,10 +50,11 @@ def test_cohort_enrolment_review_and_approval(page, tmp_path):
     page.fill("#id_opens_on", "2026-01-01")
     page.fill("#id_closes_on", "2026-12-31")
     page.select_option("#id_status", "open")
-    page.click("input[name=_save]")
-    page.wait_for_url("**/admin/cohorts/cohort/")
+    page.check(f"input[name=reviewers][value='{rev.pk}']")
+    page.click("input[name=save]")
+    page.wait_for_url("**/cohorts/browser-2026/enrol/")
     cohort = Cohort.objects.get(slug="browser-2026")
-    cohort.reviewers.add(rev)
+    assert list(cohort.reviewers.all()) == [rev]
 
     # CSV with one bad row: the preview shows the error; the rest is imported.
     page.goto(page.base + "/cohorts/browser-2026/enrol/")

@@ -1,0 +1,106 @@
+"""Forms of the association's cohort pages: create / edit a cohort, enrol one issuer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Submit
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Board, Industry, Role, User
+from assessments.models import FrameworkVersion
+
+from . import enrolment
+from .models import Cohort
+
+# Path segments under /cohorts/ that a slug must not shadow.
+RESERVED_SLUGS = frozenset({"new"})
+
+
+class CohortForm(forms.ModelForm):
+    class Meta:
+        model = Cohort
+        fields = [
+            "name_en",
+            "name_zh",
+            "slug",
+            "year",
+            "framework",
+            "opens_on",
+            "closes_on",
+            "status",
+            "reviewers",
+        ]
+        widgets = {
+            "opens_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "closes_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "reviewers": forms.CheckboxSelectMultiple,
+        }
+        help_texts = {
+            "slug": _("Short name used in addresses and file names, e.g. members-2027."),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["year"].widget.attrs.update({"min": 2000, "max": 2100})
+        framework = self.fields["framework"]
+        assert isinstance(framework, forms.ModelChoiceField)
+        framework.queryset = FrameworkVersion.objects.defer("content").order_by("-loaded_at")
+        reviewers = self.fields["reviewers"]
+        assert isinstance(reviewers, forms.ModelMultipleChoiceField)
+        reviewers.queryset = User.objects.filter(
+            role=Role.ASSOCIATION_REVIEWER, is_active=True
+        ).order_by("email")
+        if self.instance.pk:
+            # Assessments already hang on the framework; changing it would mix versions.
+            framework.disabled = True
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("save", _("Save cohort")))
+
+    def clean_year(self) -> int:
+        year = self.cleaned_data["year"]
+        if not 2000 <= year <= 2100:
+            raise forms.ValidationError(_("Enter a year between 2000 and 2100."))
+        return year
+
+    def clean_slug(self) -> str:
+        slug = self.cleaned_data["slug"].lower()
+        if slug in RESERVED_SLUGS:
+            raise forms.ValidationError(_("This short name is reserved; choose another."))
+        return slug
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        opens, closes = data.get("opens_on"), data.get("closes_on")
+        if opens and closes and closes < opens:
+            self.add_error("closes_on", _("The closing date must not be before the opening date."))
+        return data
+
+
+class EnrolOneForm(forms.Form):
+    """One issuer by hand: the same fields and rules as a line of the CSV file."""
+
+    stock_code = forms.CharField(label=_("HKEX stock code"), max_length=5)
+    name_en = forms.CharField(label=_("name (English)"), max_length=200)
+    name_zh = forms.CharField(label=_("name (Chinese)"), max_length=200, required=False)
+    industry = forms.ChoiceField(label=_("industry"), choices=Industry.choices)
+    board = forms.ChoiceField(label=_("board"), choices=Board.choices)
+    email = forms.EmailField(label=_("Lead's e-mail address"), max_length=254)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.row: enrolment.Row | None = None
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.errors:
+            return data
+        row = enrolment.validate_row({c: str(data.get(c, "")) for c in enrolment.COLUMNS})
+        for message in row.errors:
+            self.add_error(None, message)
+        self.row = row
+        return data
