@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import UserChangeForm as BaseUserChangeForm
 from django.contrib.auth.forms import UserCreationForm as BaseUserCreationForm
 from django.utils.translation import gettext_lazy as _
 
@@ -15,7 +15,10 @@ class UserCreationForm(BaseUserCreationForm):
         fields = ("email", "full_name", "role", "issuer")
 
 
-class UserChangeForm(forms.ModelForm):
+class UserChangeForm(BaseUserChangeForm):
+    """Django's change form: the password hash is shown read-only, never as an input
+    (a plain ModelForm field would print the hash into the page and accept any value)."""
+
     class Meta:
         model = User
         fields = (

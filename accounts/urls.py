@@ -36,6 +36,8 @@ urlpatterns = [
         auth_views.PasswordResetConfirmView.as_view(
             form_class=StyledSetPasswordForm,
             post_reset_login=True,
+            # Named because axes' backend comes first and cannot hold a session.
+            post_reset_login_backend="django.contrib.auth.backends.ModelBackend",
             success_url=reverse_lazy("assessments:current"),
         ),
         name="password_reset_confirm",

@@ -9,7 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import Role, User, normalise_stock_code
-from assessments.tests.factories import PASSWORD, IssuerFactory, lead
+from assessments.tests.factories import PASSWORD, IssuerFactory, lead, login_request
 
 pytestmark = pytest.mark.django_db
 
@@ -58,10 +58,10 @@ def test_unknown_email_reset_reveals_nothing():
 def test_language_choice_is_remembered_on_a_new_device():
     user = lead()
     first = Client()
-    first.login(username=user.email, password=PASSWORD)
+    first.login(request=login_request(), username=user.email, password=PASSWORD)
     first.post(reverse("set_language"), {"language": "zh-hant", "next": "/"})
     second = Client()  # another browser: no language cookie
-    second.login(username=user.email, password=PASSWORD)
+    second.login(request=login_request(), username=user.email, password=PASSWORD)
     html = second.get(reverse("home")).content.decode()
     assert 'lang="zh-Hant-HK"' in html
     assert "登出" in html  # "Log out" in Traditional Chinese
@@ -110,7 +110,7 @@ def test_django_admin_is_usable_by_association_admins(framework):
 
     client = Client()
     admin = association_admin()
-    client.login(username=admin.email, password=PASSWORD)
+    client.login(request=login_request(), username=admin.email, password=PASSWORD)
     lead()
     for url in (
         "/admin/",

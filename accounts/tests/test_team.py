@@ -8,7 +8,13 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import Role, User
-from assessments.tests.factories import association_admin, client_for, contributor, lead
+from assessments.tests.factories import (
+    association_admin,
+    client_for,
+    contributor,
+    lead,
+    login_request,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +37,9 @@ def test_lead_invites_a_colleague_who_sets_a_password_and_logs_in():
         page.redirect_chain[-1][0],
         {"new_password1": "Harbour-Views-2026", "new_password2": "Harbour-Views-2026"},
     )
-    assert Client().login(username="ka.ho@example.org", password="Harbour-Views-2026")
+    assert Client().login(
+        request=login_request(), username="ka.ho@example.org", password="Harbour-Views-2026"
+    )
     assert "no longer valid" in browser.get(link, follow=True).content.decode()  # single use
     html = client_for(the_lead).get(reverse("team")).content.decode()
     assert "Ka Ho Wong" in html and "ka.ho@example.org" in html

@@ -4,7 +4,8 @@ from datetime import date
 from typing import cast
 
 import factory
-from django.test import Client
+from django.http import HttpRequest
+from django.test import Client, RequestFactory
 from factory.django import DjangoModelFactory
 
 from accounts.models import (
@@ -83,8 +84,17 @@ class CohortFactory(DjangoModelFactory):
     closes_on = date(2026, 12, 31)
 
 
+def login_request() -> HttpRequest:
+    """The request a Client.login() attempt stands for.
+
+    django-axes counts attempts per client address, so authenticate() refuses to run
+    without the request (the real login view always passes it).
+    """
+    return RequestFactory().post("/accounts/login/")
+
+
 def client_for(user: User) -> Client:
     """A test client logged in as `user` (through the real login, not force_login)."""
     client = Client()
-    assert client.login(username=user.email, password=PASSWORD)
+    assert client.login(request=login_request(), username=user.email, password=PASSWORD)
     return client

@@ -8,7 +8,7 @@ from assessments import selectors, services
 from assessments.models import Answer, AnswerRevision, Assessment, AssessmentStatus
 from assessments.services import Proposed
 
-from .factories import PASSWORD, lead
+from .factories import PASSWORD, lead, login_request
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +36,7 @@ def last_year(framework):
 def test_reassessment_prefilled_from_the_last_submission(last_year, framework):
     the_lead, first, _ = last_year
     client = Client()
-    client.login(username=the_lead.email, password=PASSWORD)
+    client.login(request=login_request(), username=the_lead.email, password=PASSWORD)
     assert "Start from your last submitted answers" in client.get(reverse("home")).content.decode()
     response = client.post(reverse("assessments:start"), {"prefill": "1"})
     second = Assessment.objects.exclude(pk=first.pk).get(issuer=the_lead.issuer)
@@ -83,7 +83,7 @@ def test_results_and_report_show_the_change_per_shift_and_dimension(last_year, f
     )
     services.assessment_submit(assessment=second, user=the_lead)
     client = Client()
-    client.login(username=the_lead.email, password=PASSWORD)
+    client.login(request=login_request(), username=the_lead.email, password=PASSWORD)
     html = client.get(reverse("assessments:results", args=[second.pk])).content.decode()
     assert "Change since your previous assessment" in html
     assert dim.name.en in html and "75.0" in html  # level 2 (25) → level 5 (100)

@@ -42,6 +42,12 @@ SETTINGS_ENV_VARS = frozenset(
         "CONN_MAX_AGE",
         "PEER_MIN_GROUP",
         "LOG_LEVEL",
+        "TRUSTED_PROXY_COUNT",
+        "LOGIN_FAILURE_LIMIT",
+        "LOGIN_COOLOFF_MINUTES",
+        "SECURE_HSTS_SECONDS",
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS",
+        "SECURE_HSTS_PRELOAD",
     }
 )
 # Read by docker compose itself (substituted into docker-compose.yml), not by the settings.

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -36,6 +37,79 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path):
 
 def test_development_starts_without_a_secret_key():
     assert _import_settings({"DEBUG": "true", "SECRET_KEY": ""}).returncode == 0
+
+
+# Imports the settings as a server with nothing configured would: no .env file is read
+# (a developer's .env may say DEBUG=true), DEBUG and SECRET_KEY are not set at all.
+_BARE_START = (
+    "import environ; environ.Env.read_env = classmethod(lambda *a, **k: None); "
+    "import django; django.setup()"
+)
+
+
+def test_a_server_with_nothing_configured_refuses_to_start():
+    clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG"}}
+    clean["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    result = subprocess.run(
+        [sys.executable, "-c", _BARE_START],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: SECRET_KEY is not set" in result.stderr
+
+
+def test_deployment_checks_pass_with_production_settings():
+    """What `make check-deploy` (run by CI) runs: any warning fails."""
+    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG"}}
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings",
+        DEBUG="false",
+        ALLOWED_HOSTS="ai-readiness.example.org",
+        SECRET_KEY=secrets.token_urlsafe(64),
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_throttling_limits_come_from_the_environment():
+    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG"}}
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings",
+        DEBUG="true",
+        LOGIN_FAILURE_LIMIT="3",
+        LOGIN_COOLOFF_MINUTES="30",
+        TRUSTED_PROXY_COUNT="1",
+    )
+    script = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.AXES_FAILURE_LIMIT, int(s.AXES_COOLOFF_TIME.total_seconds()), "
+        "s.TRUSTED_PROXY_COUNT)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["3", "1800", "1"]
 
 
 @pytest.mark.django_db
