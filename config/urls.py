@@ -16,3 +16,6 @@ urlpatterns = [
 ]
 
 admin.site.site_header = "AI Readiness — Association admin"
+
+# A database outage answers 503 with a page that needs no database (config/errors.py).
+handler500 = "config.errors.server_error"

@@ -74,3 +74,14 @@ class Report(models.Model):
     @property
     def is_pending(self) -> bool:
         return self.status in (ReportStatus.QUEUED, ReportStatus.RENDERING)
+
+    @property
+    def awaiting_queue(self) -> bool:
+        """Queued, but the broker never took the message (it was down); a sweep sends it."""
+        return self.status == ReportStatus.QUEUED and not self.task_id
+
+    @property
+    def status_label(self) -> str:
+        if self.awaiting_queue:
+            return str(_("Waiting for the report service"))
+        return str(self.get_status_display())

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import posixpath
 import time
+import uuid
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import partial
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import InterfaceError, OperationalError, transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -18,7 +24,7 @@ from assessments.models import Assessment, ScoreSnapshot
 
 from .content import report_context
 from .fonts import report_fonts
-from .models import Report, ReportLanguage, ReportStatus
+from .models import Report, ReportLanguage, ReportStatus, report_upload_to
 from .rendering import html_to_pdf
 
 logger = logging.getLogger(__name__)
@@ -43,13 +49,16 @@ def report_html(
     language: str,
     screen_links: list[dict] | None = None,
     inline_css: bool = True,
+    csp_nonce: str = "",
 ) -> str:
     """The report as one HTML page; with `inline_css=False` the caller supplies
-    `report_css()` separately (the PDF path, which parses it once per worker)."""
+    `report_css()` separately (the PDF path, which parses it once per worker).
+    In a browser, the inline <style> needs the response's CSP nonce (`csp_nonce`)."""
     with translation.override(language):
         context = report_context(snapshot=snapshot, language=language)
         context["screen_links"] = screen_links or []
         context["inline_css"] = inline_css
+        context["csp_nonce"] = csp_nonce
         return render_to_string("reports/report.html", context)
 
 
@@ -84,45 +93,118 @@ def report_request(
     """Ask for the report of the assessment's latest scores; enqueue rendering on commit.
 
     Idempotent: a ready report is returned as it is (unless `force`), and a report already
-    queued or rendering is not queued twice.
+    queued or rendering is not queued twice, unless it is stuck (see `_stuck`): then it is
+    sent again. The task id is re-read after the enqueue, so `awaiting_queue` tells whether
+    the broker took the message (the status stays as requested: callers count it).
     """
     if language not in ReportLanguage.values:
         raise ValueError(language)
     if not (user.is_association_staff or user.issuer_id == assessment.issuer_id):
         raise PermissionDenied
     snapshot = _latest_snapshot(assessment)
+    now = timezone.now()
     with transaction.atomic():
         report, created = Report.objects.select_for_update().get_or_create(
             snapshot=snapshot,
             language=language,
-            defaults={"assessment": assessment, "requested_by": user},
+            defaults={"assessment": assessment, "requested_by": user, "task_id": _task_id()},
         )
         if not created:
-            if report.is_pending or (report.status == ReportStatus.READY and not force):
+            if report.status == ReportStatus.READY and not force:
+                return report
+            if report.is_pending and not Report.objects.filter(_stuck(now), pk=report.pk).exists():
                 return report
             report.status = ReportStatus.QUEUED
             report.error = ""
             report.requested_by = user
-            report.requested_at = timezone.now()
-            report.save(update_fields=["status", "error", "requested_by", "requested_at"])
-        transaction.on_commit(lambda: _enqueue(report.pk))
+            report.requested_at = now
+            report.task_id = _task_id()
+            report.save(
+                update_fields=["status", "error", "requested_by", "requested_at", "task_id"]
+            )
+        transaction.on_commit(partial(_enqueue, report.pk, report.task_id))
+    report.refresh_from_db(fields=["task_id"])
     return report
 
 
-def _enqueue(report_id: int) -> None:
+def _task_id() -> str:
+    # Chosen before publishing and stored with the request, so "queued without a task id"
+    # means exactly "the broker never took the message".
+    return str(uuid.uuid4())
+
+
+def _enqueue(report_id: int, task_id: str) -> bool:
     from .tasks import render_report_task
 
     try:
-        result = render_report_task.delay(report_id)
+        render_report_task.apply_async(args=(report_id,), task_id=task_id)
     except Exception as exc:
+        # Broker down: the page says so, the report stays queued and a sweep sends it later.
         logger.exception("could not enqueue report %s", report_id)
-        Report.objects.filter(pk=report_id, status=ReportStatus.QUEUED).update(
-            error=f"queue unavailable: {type(exc).__name__}"
+        Report.objects.filter(pk=report_id, status=ReportStatus.QUEUED, task_id=task_id).update(
+            task_id="", error=f"queue unavailable: {type(exc).__name__}"
         )
-        return
-    Report.objects.filter(pk=report_id).exclude(status=ReportStatus.READY).update(
-        task_id=str(result.id or "")[:64]
+        return False
+    return True
+
+
+# A message the broker accepted but no worker has started for this long was most likely
+# lost (a Redis restart without persistence); sending it again at worst renders twice,
+# which report_render turns into one file.
+QUEUED_LOST_AFTER = timedelta(minutes=30)
+WORKER_LOST = "worker lost, sent again"
+
+
+def _stuck(now: datetime) -> Q:
+    """Pending reports nothing will move: never published, or lost with a broker or worker.
+
+    A report rendering for longer than the hard time limit has no live worker; a killed
+    worker's message normally comes back by itself (acks_late, Redis visibility timeout),
+    but not if the broker lost it too.
+    """
+    queued_since = now - QUEUED_LOST_AFTER
+    rendering_since = now - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
+    return (
+        Q(status=ReportStatus.QUEUED, task_id="")
+        | (
+            Q(status=ReportStatus.QUEUED, requested_at__lt=queued_since)
+            & (Q(started_at__isnull=True) | Q(started_at__lt=queued_since))
+        )
+        | Q(status=ReportStatus.RENDERING, started_at__lt=rendering_since)
     )
+
+
+def reports_requeue_stale(*, now: datetime | None = None, limit: int = 500) -> int:
+    """Send stuck reports again (workers call this on connect and periodically).
+
+    A report found dead while rendering a second time is marked failed instead, so a
+    report that always kills its worker does not loop. Returns how many were sent again.
+    """
+    now = now or timezone.now()
+    sent = 0
+    with transaction.atomic():
+        stuck = (
+            Report.objects.select_for_update(skip_locked=True)
+            .filter(_stuck(now))
+            .order_by("requested_at")[:limit]
+        )
+        for report in stuck:
+            if report.status == ReportStatus.RENDERING:
+                if report.error.startswith(WORKER_LOST):
+                    report.status = ReportStatus.FAILED
+                    report.error = "Rendering stopped twice before it finished."
+                    report.finished_at = now
+                    report.save(update_fields=["status", "error", "finished_at"])
+                    continue
+                report.error = WORKER_LOST
+            report.status = ReportStatus.QUEUED
+            report.task_id = _task_id()
+            report.save(update_fields=["status", "error", "task_id"])
+            transaction.on_commit(partial(_enqueue, report.pk, report.task_id))
+            sent += 1
+    if sent:
+        logger.info("sent %s stuck report(s) again", sent)
+    return sent
 
 
 @dataclass
@@ -168,6 +250,7 @@ def report_render(*, report_id: int, task_id: str = "") -> RenderOutcome:
         if report.status == ReportStatus.READY and report.file:
             return RenderOutcome(report, rendered=False)  # a concurrent run finished first
         old_name = report.file.name if report.file else ""
+        _delete_orphans(report, keep=old_name or "")
         name = f"{report.snapshot_id}-{report.language}-{checksum[:12]}.pdf"
         report.file.save(name, ContentFile(pdf), save=False)
         new_name = report.file.name or name
@@ -186,6 +269,27 @@ def report_render(*, report_id: int, task_id: str = "") -> RenderOutcome:
         if old_name and old_name != new_name:
             transaction.on_commit(lambda: storage.delete(old_name))
     return RenderOutcome(report, rendered=True)
+
+
+def _delete_orphans(report: Report, *, keep: str) -> None:
+    """Delete this report's files that no row points to (call under the row lock).
+
+    A run killed between storing its file and committing leaves one behind. Every run
+    stores its file under this lock and commits before releasing it, so a file of this
+    report other than the committed one is never a concurrent run's work in progress.
+    """
+    storage = report.file.storage
+    directory = posixpath.dirname(report_upload_to(report, "x.pdf"))
+    prefix = f"{report.snapshot_id}-{report.language}-"
+    try:
+        _dirs, files = storage.listdir(directory)
+    except (FileNotFoundError, NotImplementedError):
+        return
+    for name in files:
+        path = posixpath.join(directory, name)
+        if name.startswith(prefix) and name.endswith(".pdf") and path != keep:
+            logger.warning("deleting orphaned report file %s", path)
+            storage.delete(path)
 
 
 def snapshot_load(*, snapshot_id: int) -> ScoreSnapshot:

@@ -29,3 +29,9 @@ def render_report_task(self, report_id: int) -> str:  # type: ignore[no-untyped-
         logger.exception("report %s failed", report_id)
         return "failed"
     return "rendered" if outcome.rendered else "unchanged"
+
+
+@shared_task(ignore_result=True)
+def requeue_stale_reports_task() -> int:
+    """Thin: send stuck reports again (asked for by config.celery.ReportSweep)."""
+    return services.reports_requeue_stale()

@@ -30,7 +30,7 @@ def _status_payload(request: AuthedRequest, pk: int) -> dict:
             {
                 "language": language,
                 "status": report.status if report else "none",
-                "label": report.get_status_display() if report else _("Not generated yet"),
+                "label": report.status_label if report else _("Not generated yet"),
                 "error": (report.error if report and report.status == ReportStatus.FAILED else ""),
                 "download": reverse("reports:download", args=[pk, language])
                 if report and report.status == ReportStatus.READY
@@ -52,7 +52,7 @@ def request_report(request: AuthedRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Choose English or Traditional Chinese."))
         return redirect("assessments:results", pk=pk)
     try:
-        services.report_request(
+        report = services.report_request(
             assessment=assessment,
             language=language,
             user=request.user,
@@ -65,7 +65,17 @@ def request_report(request: AuthedRequest, pk: int) -> HttpResponse:
         raise Http404 from None
     if wants_json:
         return JsonResponse(_status_payload(request, pk))
-    messages.info(request, _("Your report has been queued. This page shows when it is ready."))
+    if report.awaiting_queue:
+        messages.warning(
+            request,
+            _(
+                "Report generation is unavailable right now. Your request is saved: the "
+                "report will be produced as soon as the service is back, and this page "
+                "shows when it is ready."
+            ),
+        )
+    else:
+        messages.info(request, _("Your report has been queued. This page shows when it is ready."))
     return redirect(reverse("assessments:results", args=[pk]) + "#reports")
 
 
@@ -109,6 +119,7 @@ def view_html(request: AuthedRequest, pk: int, language: str) -> HttpResponse:
         snapshot=services.snapshot_load(snapshot_id=snapshot_id),
         language=language,
         screen_links=links,
+        csp_nonce=str(request.csp_nonce),  # type: ignore[attr-defined]
     )
     response = HttpResponse(html)
     response["Cache-Control"] = "private, no-store"

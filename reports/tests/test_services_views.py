@@ -207,3 +207,13 @@ def test_results_page_query_count_is_bounded(submitted, django_assert_max_num_qu
     client.get(url)
     with django_assert_max_num_queries(12):
         assert client.get(url).status_code == 200
+
+
+def test_html_view_carries_no_server_font_paths(submitted, tmp_path):
+    """The @font-face rules point at files on the server for WeasyPrint; a browser can't
+    load them and must not be told where they live."""
+    assessment, _ = submitted
+    client = client_for(assessment.submitted_by)
+    html = client.get(f"/reports/{assessment.pk}/en/view/").content.decode()
+    assert "@font-face" not in html and "file://" not in html
+    assert "Executive summary" in html

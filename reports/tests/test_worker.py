@@ -10,7 +10,7 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
-from assessments.tests.factories import PASSWORD, IssuerFactory
+from assessments.tests.factories import PASSWORD, IssuerFactory, login_request
 from config.celery import app as celery_app
 from reports.models import Report, ReportStatus
 
@@ -42,7 +42,9 @@ def test_enqueue_from_the_view_and_a_worker_renders_it(framework, worker):
     snapshot = submit_synthetic(IssuerFactory(), framework, seed=11)
     assessment = snapshot.assessment
     client = Client()
-    assert client.login(username=assessment.submitted_by.email, password=PASSWORD)
+    assert client.login(
+        request=login_request(), username=assessment.submitted_by.email, password=PASSWORD
+    )
     response = client.post(
         reverse("reports:request", args=[assessment.pk]), {"language": "zh-hant"}
     )
