@@ -1,10 +1,15 @@
 from __future__ import annotations
 
+from importlib import import_module
+
+from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
@@ -43,9 +48,42 @@ def send_invitation(*, user: User, inviter: str, base_url: str) -> None:
         },
     )
     context = {"inviter": inviter, "colleague": user, "issuer": user.issuer, "link": link}
+    # The subject shows the issuer's name, which may hold line breaks: a mail header may
+    # not (send_mail would raise BadHeaderError), so all whitespace becomes single spaces.
+    subject = " ".join(render_to_string("accounts/invite_subject.txt", context).split())
     send_mail(
-        subject=render_to_string("accounts/invite_subject.txt", context).strip(),
+        subject=subject,
         message=render_to_string("accounts/invite_email.txt", context),
         from_email=None,
         recipient_list=[user.email],
     )
+
+
+def user_sessions_end(*, user: User) -> int:
+    """Delete every stored session of `user` (all devices); returns how many.
+
+    A deactivated user is already anonymous on their next request (ModelBackend.get_user
+    refuses inactive users), but the session rows would survive and become valid again
+    if the account were reactivated. Deleting them makes deactivation final.
+
+    Sessions are signed blobs, not queryable by user, so this reads every unexpired one:
+    fine for this service's few thousand sessions and an admin action that is rare.
+    Only database-backed engines (db, cached_db) can be enumerated; with any other
+    engine the per-request check above is the only guard.
+    """
+    store_class = import_module(settings.SESSION_ENGINE).SessionStore
+    if not hasattr(store_class, "get_model_class"):
+        return 0
+    wanted = str(user.pk)
+    rows = (
+        store_class.get_model_class()
+        .objects.filter(expire_date__gt=timezone.now())
+        .only("session_key", "session_data")
+    )
+    keys = [
+        row.session_key for row in rows.iterator() if row.get_decoded().get(SESSION_KEY) == wanted
+    ]
+    for key in keys:
+        # Through the store, so that cached_db also drops its cached copy.
+        store_class(session_key=key).delete()
+    return len(keys)

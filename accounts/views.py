@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.i18n import set_language as django_set_language
 
 from assessments import selectors
@@ -19,6 +20,7 @@ from .services import colleague_invite, user_language_set
 
 
 @login_required
+@require_GET
 def home(request: AuthedRequest) -> HttpResponse:
     user = request.user
     assessments = list(selectors.assessments_for_home(user)[:50])
@@ -31,6 +33,15 @@ def home(request: AuthedRequest) -> HttpResponse:
             "has_submitted": any(a.submitted_at for a in assessments),
         },
     )
+
+
+def lockout(
+    request: HttpRequest, original_response: HttpResponse | None = None, credentials: object = None
+) -> HttpResponse:
+    """The page for a locked-out login (django-axes' AXES_LOCKOUT_CALLABLE): 429, translated."""
+    minutes = max(1, round(settings.AXES_COOLOFF_TIME.total_seconds() / 60))
+    context = {"failure_limit": settings.AXES_FAILURE_LIMIT, "minutes": minutes}
+    return render(request, "registration/lockout.html", context, status=429)
 
 
 @require_POST
@@ -50,7 +61,11 @@ def team(request: AuthedRequest) -> HttpResponse:
     user = request.user
     if not user.is_issuer_staff or user.issuer is None:
         raise Http404
-    form = InviteColleagueForm(request.POST or None) if user.is_issuer_lead else None
+    form = (
+        InviteColleagueForm(request.POST if request.method == "POST" else None)
+        if user.is_issuer_lead
+        else None
+    )
     if request.method == "POST":
         if form is None:
             raise PermissionDenied

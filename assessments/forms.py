@@ -18,6 +18,7 @@ from .services import Proposed
 
 DONT_KNOW = "dk"
 NOTE_MAX = 4000
+VERSION_MAX = 2**31 - 1  # PositiveIntegerField's range on every supported database
 
 
 def _f(code: str, part: str) -> str:
@@ -150,14 +151,18 @@ class StepForm(forms.Form):
             initial=answer.confidence if answer else "",
             error_messages={"invalid_choice": _("Choose one of the options shown.")},
         )
+        out_of_date = _("This page was out of date. Check the answer and save again.")
         self.fields[_f(code, "base")] = forms.IntegerField(
             required=False,
             min_value=0,
+            # A version column's limit: beyond it a forged base would fail in the database.
+            max_value=VERSION_MAX,
             widget=forms.HiddenInput,
             initial=answer.version if answer else 0,
             error_messages={
-                "invalid": _("This page was out of date. Check the answer and save again."),
-                "min_value": _("This page was out of date. Check the answer and save again."),
+                "invalid": out_of_date,
+                "min_value": out_of_date,
+                "max_value": out_of_date,
             },
         )
 
@@ -270,7 +275,16 @@ class ReviewForm(forms.Form):
         ("approve", _("Approve")),
         ("return", _("Return to the issuer")),
     )
-    action = forms.ChoiceField(choices=ACTIONS, widget=forms.HiddenInput)
+    # The buttons send it; a missing or unknown value would otherwise fail silently,
+    # since a hidden field shows no error of its own.
+    action = forms.ChoiceField(
+        choices=ACTIONS,
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": _("Choose what to do: add a comment, approve or return."),
+            "invalid_choice": _("Choose what to do: add a comment, approve or return."),
+        },
+    )
     item = forms.ChoiceField(label=_("About"), required=False)
     text = forms.CharField(
         label=_("Comment or message"),

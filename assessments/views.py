@@ -32,6 +32,20 @@ from .models import EDITABLE_STATUSES, Answer, Assessment
 PENDING_KEY = "pending_step_post"
 
 
+# About the largest step a respondent can send: every note of the biggest step (17 items)
+# at 4,000 Chinese characters, percent-encoded (9 bytes each). Anything bigger is not a
+# typed answer, and anyone can make an anonymous session, so it is not stored.
+PARK_MAX_BYTES = 1024 * 1024
+
+
+def _parkable(request: HttpRequest) -> bool:
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return False
+    return 0 < length <= PARK_MAX_BYTES
+
+
 def login_required_keep_post(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Like login_required, but a POST that arrives after the session expired is kept.
 
@@ -55,7 +69,7 @@ def login_required_keep_post(view: Callable[..., HttpResponse]) -> Callable[...,
                 },
                 status=401,
             )
-        if request.method == "POST":
+        if request.method == "POST" and _parkable(request):
             request.session[PENDING_KEY] = {
                 "path": request.path,
                 "data": {
@@ -178,6 +192,7 @@ def assessment_start(request: AuthedRequest) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def assessment_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     assessment = selectors.assessment_for_user(user=request.user, pk=pk)
     if not assessment.is_editable:
@@ -204,7 +219,7 @@ def step_profile(request: AuthedRequest, pk: int) -> HttpResponse:
         and request.user.issuer_id == issuer.pk
         and assessment.is_editable
     )
-    form = IssuerProfileForm(request.POST or None, instance=issuer)
+    form = IssuerProfileForm(request.POST if request.method == "POST" else None, instance=issuer)
     if not can_edit:
         for f in form.fields.values():
             f.disabled = True
@@ -360,6 +375,7 @@ def autosave(request: AuthedRequest, pk: int, shift: str) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def review(request: AuthedRequest, pk: int) -> HttpResponse:
     assessment = selectors.assessment_for_user(user=request.user, pk=pk)
     answers = selectors.answers_of(assessment)
@@ -393,6 +409,7 @@ def submit(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def results(request: AuthedRequest, pk: int) -> HttpResponse:
     assessment = selectors.assessment_for_user(user=request.user, pk=pk)
     snapshot_id = selectors.latest_snapshot_id(assessment)
@@ -424,7 +441,8 @@ def review_submission(request: AuthedRequest, pk: int) -> HttpResponse:
         raise Http404
     fw = selectors.framework_of(assessment.framework)
     form = ReviewForm(
-        request.POST or None, items=[(i.code, i.text.get(get_language())) for i in fw.iter_items()]
+        request.POST if request.method == "POST" else None,
+        items=[(i.code, i.text.get(get_language())) for i in fw.iter_items()],
     )
     if request.method == "POST" and form.is_valid():
         action = form.cleaned_data["action"]

@@ -14,7 +14,7 @@ from functools import partial
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
+from django.core.validators import ProhibitNullCharactersValidator, validate_email
 from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -82,10 +82,20 @@ def parse(upload: bytes) -> list[Row]:
     reader.fieldnames = header
     rows: list[Row] = []
     seen: dict[str, int] = {}
-    for number, raw in enumerate(reader, start=2):
-        if number - 1 > MAX_ROWS:
-            raise EnrolmentFileError(_("The file has more than 5,000 rows."))
-        rows.append(validate_row({c: raw.get(c) or "" for c in COLUMNS}, line=number, seen=seen))
+    try:
+        for number, raw in enumerate(reader, start=2):
+            if number - 1 > MAX_ROWS:
+                raise EnrolmentFileError(_("The file has more than 5,000 rows."))
+            values = {c: raw.get(c) or "" for c in COLUMNS}
+            rows.append(validate_row(values, line=number, seen=seen))
+    except csv.Error as exc:  # a field beyond csv.field_size_limit(), e.g. an unclosed quote
+        raise EnrolmentFileError(
+            _(
+                "The file cannot be read as CSV near line %(n)d: a field is far too long "
+                "or a quotation mark is never closed."
+            )
+            % {"n": reader.line_num}
+        ) from exc
     if not rows:
         raise EnrolmentFileError(_("The file has a header but no rows."))
     return rows
@@ -100,6 +110,9 @@ def validate_row(raw: dict[str, str], *, line: int = 0, seen: dict[str, int] | N
     seen = {} if seen is None else seen
     values = {c: (raw.get(c) or "").strip() for c in COLUMNS}
     row = Row(line=line, values=values)
+    if any("\x00" in v for v in values.values()):
+        # PostgreSQL cannot store NUL in text; form fields refuse it with the same words.
+        row.errors.append(str(ProhibitNullCharactersValidator.message))
     try:
         values["stock_code"] = normalise_stock_code(values["stock_code"])
     except ValueError:

@@ -202,7 +202,9 @@ def enrol(request: AuthedRequest, slug: str) -> HttpResponse:
         form = EnrolmentUploadForm(request.POST, request.FILES)
         if form.is_valid():
             try:
-                rows = enrolment.parse(form.cleaned_data["file"].read())
+                # One byte over the limit is enough for parse() to refuse the file; never read
+                # a huge upload into memory.
+                rows = enrolment.parse(form.cleaned_data["file"].read(enrolment.MAX_BYTES + 1))
             except enrolment.EnrolmentFileError as exc:
                 form.add_error("file", str(exc))
             else:
@@ -230,7 +232,7 @@ def _admin_only(request: AuthedRequest) -> None:
 @require_http_methods(["GET", "POST"])
 def cohort_create(request: AuthedRequest) -> HttpResponse:
     _admin_only(request)
-    form = CohortForm(request.POST or None)
+    form = CohortForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -250,7 +252,7 @@ def cohort_create(request: AuthedRequest) -> HttpResponse:
 def cohort_edit(request: AuthedRequest, slug: str) -> HttpResponse:
     cohort = selectors.cohort_for_user(user=request.user, slug=slug)
     _admin_only(request)
-    form = CohortForm(request.POST or None, instance=cohort)
+    form = CohortForm(request.POST if request.method == "POST" else None, instance=cohort)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

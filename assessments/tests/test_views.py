@@ -243,6 +243,29 @@ def test_post_after_session_expiry_is_kept_and_saved_after_login(ctx):
     assert (answer.level, answer.note) == (3, "typed before the timeout")
 
 
+def test_the_longest_real_step_is_kept_but_a_bulk_post_is_not(ctx):
+    """Anyone can make an anonymous session: only what a respondent could have typed is
+    parked for replay, and the largest real step (every note full of Chinese) fits."""
+    from assessments.forms import NOTE_MAX
+    from assessments.views import PENDING_KEY
+
+    _, assessment, fw = ctx
+    biggest = max(fw.shifts, key=lambda s: len(s.items))
+    data = step_post(fw, biggest.code)
+    for item in biggest.items:
+        data[f"{item.code}__note"] = "董" * NOTE_MAX
+    client = Client()
+    response = client.post(step_url(assessment, biggest.code), data)
+    assert response.status_code == 302 and reverse("login") in response["Location"]
+    assert client.session[PENDING_KEY]["data"][f"{biggest.items[0].code}__note"] == [
+        "董" * NOTE_MAX
+    ]
+    client = Client()
+    response = client.post(step_url(assessment), {"junk": "x" * (1024 * 1024)})
+    assert response.status_code == 302 and reverse("login") in response["Location"]
+    assert PENDING_KEY not in client.session
+
+
 def test_autosave_saves_one_item_and_reports_conflicts(ctx):
     the_lead, assessment, fw = ctx
     item = first(fw, "maturity")
