@@ -8,7 +8,8 @@ real spread. Deterministic for a given random generator.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from .framework import Framework, ItemDef
@@ -29,6 +30,8 @@ class Profile:
     base: float  # 1.0 – 5.0, typical maturity
     bias: dict[str, float]
     dont_know_rate: float
+    # Per item code: some practices are harder than others across the whole market.
+    item_bias: Mapping[str, float] = field(default_factory=dict)
 
 
 def random_profile(rng: random.Random) -> Profile:
@@ -49,6 +52,7 @@ def synthetic_answer(item: ItemDef, profile: Profile, rng: random.Random) -> Ans
     if rng.random() < profile.dont_know_rate:
         return AnswerValue(dont_know=True)
     centre = profile.base + profile.bias.get(item.shift_code, 0.0)
+    centre += profile.item_bias.get(item.code, 0.0)
     if item.kind == "maturity":
         return AnswerValue(level=_level(rng, centre))
     if item.kind == "choice":

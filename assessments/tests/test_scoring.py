@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from decimal import Decimal
 
@@ -118,6 +119,16 @@ class TestProperties:
         items = list(answers.items())
         random.Random(data.draw(st.integers())).shuffle(items)
         assert score(fw, dict(items)).as_dict() == score(fw, answers).as_dict()
+
+    @HYP
+    @given(data=st.data())
+    def test_as_dict_is_what_dataclasses_asdict_gives(self, fw, data):
+        result = score(fw, data.draw(_answer_strategy(fw)))
+        plain = result.as_dict()
+        assert plain == dataclasses.asdict(result)
+        assert repr(plain) == repr(dataclasses.asdict(result))  # same types, tuples stay tuples
+        plain["dimensions"][0]["contributions"].clear()
+        assert result.dimensions[0].contributions  # a copy, not a view
 
     @HYP
     @given(data=st.data())

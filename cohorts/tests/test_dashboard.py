@@ -6,7 +6,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Industry
-from assessments import services
+from assessments import selectors, services
+from assessments.models import Assessment, ScoreComponent, ScoreSnapshot
 from assessments.tests.factories import (
     CohortFactory,
     IssuerFactory,
@@ -15,6 +16,8 @@ from assessments.tests.factories import (
     lead,
     reviewer,
 )
+from cohorts import market
+from cohorts.dashboard import cohort_dashboard
 from reports.tests.conftest import submit_synthetic
 
 pytestmark = pytest.mark.django_db
@@ -74,3 +77,87 @@ def test_dashboard_scope(framework):
     assert issuer_client.get(f"/cohorts/{cohort_a.slug}/").status_code == 404
     assert "No cohorts" in issuer_client.get("/cohorts/").content.decode()
     assert Client().get(f"/cohorts/{cohort_a.slug}/").status_code == 302
+
+
+def test_dashboard_queries_stay_constant_from_100_to_2600_issuers(framework):
+    """Market scale: the synthetic market generator fills one cohort with 100, then 2,600
+    issuers (answers, submissions and snapshots, like production data), and the dashboard
+    runs the same queries, filtered and sorted or not. Timing is measured by
+    bench/dashboard.py (docs/PERFORMANCE.md), not asserted here.
+
+    On SQLite (the quick-start database, no COPY) the second size is 600 to keep the test
+    near a minute; the market size is checked on PostgreSQL, as in CI and production."""
+    admin = client_for(association_admin())
+    url = "/cohorts/market-2026/"
+    variations = [{}, {"sort": "-score"}, {"status": "submitted", "industry": "financials"}]
+    large = 2600 if connection.vendor == "postgresql" else 600
+    counts = {}
+    for size in (100, large):
+        market.market_generate(
+            framework=framework, issuers=size, cohorts=1, seed=1, last_year=2026, replace=True
+        )
+        admin.get(url)
+        counts[size] = []
+        for params in variations:
+            with CaptureQueriesContext(connection) as ctx:
+                response = admin.get(url, params)
+            assert response.status_code == 200
+            counts[size].append(len(ctx.captured_queries))
+        html = admin.get(url).content.decode()
+        submitted = Assessment.objects.filter(
+            cohort__slug="market-2026", submitted_at__isnull=False
+        ).count()
+        assert f'data-key="enrolled">{size}<' in html
+        assert f'data-key="submitted">{submitted}<' in html
+    assert counts[100] == counts[large], counts
+    assert max(counts[large]) <= 12
+
+
+def test_a_resubmission_replaces_the_earlier_snapshot_in_every_chart(framework):
+    """Each assessment counts once, with its latest snapshot (ties on the timestamp go to
+    the later row), in the histogram, tiers, medians and breakdowns."""
+    cohort = CohortFactory(framework=framework)
+    the_lead = lead(issuer=IssuerFactory(industry=Industry.FINANCIALS))
+    assessment = services.assessment_create(
+        issuer=the_lead.issuer, framework=framework, user=the_lead, cohort=cohort
+    )
+    fw = selectors.framework_of(framework)
+
+    def submit(level, version):
+        proposals = {
+            i.code: services.Proposed(
+                level=level if i.kind == "maturity" else None,
+                choice=i.options[0].code if i.kind == "choice" else "",
+                base_version=version,
+            )
+            for i in fw.iter_items()
+            if i.kind != "figure"
+        }
+        services.answers_save(assessment=assessment, proposals=proposals, user=the_lead)
+        return services.assessment_submit(assessment=assessment, user=the_lead)
+
+    first = submit(1, 0)
+    services.assessment_review(
+        assessment=assessment, reviewer=association_admin(), approve=False, note="More, please."
+    )
+    second = submit(5, 1)
+    # Same timestamp as the first: the later row must still win.
+    ScoreSnapshot.objects.filter(pk=second.pk).update(created_at=first.created_at)
+    assert first.overall_score < second.overall_score
+
+    data = cohort_dashboard(cohort=cohort)
+    assert sum(n for _label, n in data.histogram) == 1
+    overall = float(second.overall_score)
+    expected_bin = next(label for label, n in data.histogram if n)
+    lo, hi = (int(x) for x in expected_bin.split("–"))
+    assert lo <= overall <= hi
+    assert sum(n for _name, n in data.tiers) == 1
+    assert [n for _name, _median, n in data.shift_medians] == [1] * len(fw.shifts)
+    assert data.by_board == [("Main Board", overall, 1)]
+    shift_scores = dict(
+        ScoreComponent.objects.filter(snapshot=second, kind="shift").values_list("code", "score")
+    )
+    assert [m for _name, m, _n in data.shift_medians] == [
+        float(shift_scores[s.code]) for s in fw.shifts
+    ]
+    assert data.industry_rows == [("Financials", [float(shift_scores[s.code]) for s in fw.shifts])]
