@@ -89,9 +89,7 @@ def test_english_report_contents(chinese_snapshot, tmp_path):
     assert "not enough peers (n = 0)" in text
 
 
-def test_pdf_with_the_shared_stylesheet_matches_the_self_contained_html(
-    chinese_snapshot, tmp_path
-):
+def test_pdf_with_the_shared_stylesheet_matches_the_self_contained_html(chinese_snapshot, tmp_path):
     """The worker parses the CSS once and drops template indentation; the PDF must be
     the one the browser's self-contained HTML gives: same pages, footers and text."""
     from reports.services import report_html
