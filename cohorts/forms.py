@@ -7,6 +7,8 @@ from typing import Any
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
+from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Board, Industry, Role, User
@@ -56,6 +58,9 @@ class CohortForm(forms.ModelForm):
         if self.instance.pk:
             # Assessments already hang on the framework; changing it would mix versions.
             framework.disabled = True
+        else:
+            framework.initial = framework.queryset.values_list("pk", flat=True).first()
+            self.fields["year"].initial = timezone.localdate().year
         self.helper = FormHelper()
         self.helper.add_input(Submit("save", _("Save cohort")))
 
@@ -83,10 +88,13 @@ class EnrolOneForm(forms.Form):
     """One issuer by hand: the same fields and rules as a line of the CSV file."""
 
     stock_code = forms.CharField(label=_("HKEX stock code"), max_length=5)
-    name_en = forms.CharField(label=_("name (English)"), max_length=200)
-    name_zh = forms.CharField(label=_("name (Chinese)"), max_length=200, required=False)
-    industry = forms.ChoiceField(label=_("industry"), choices=Industry.choices)
-    board = forms.ChoiceField(label=_("board"), choices=Board.choices)
+    name_en = forms.CharField(label=capfirst(_("name (English)")), max_length=200)
+    name_zh = forms.CharField(label=capfirst(_("name (Chinese)")), max_length=200, required=False)
+    # No preselected industry: the admin must choose one, not accept "Energy" by default.
+    industry = forms.ChoiceField(
+        label=capfirst(_("industry")), choices=[("", "---------"), *Industry.choices]
+    )
+    board = forms.ChoiceField(label=capfirst(_("board")), choices=Board.choices)
     email = forms.EmailField(label=_("Lead's e-mail address"), max_length=254)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
