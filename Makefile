@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run setup test lint format messages bench-report clean
+.PHONY: run setup test faults lint format messages bench-report bench-dashboard bench load check-deploy audit clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,12 @@ run: setup
 test: setup
 	$(BIN)/pytest
 
+# Only the fault tests: a worker killed mid-report, Redis stopped, PostgreSQL restarted,
+# two people saving one answer (real gunicorn, workers, private Redis and PostgreSQL;
+# needs DATABASE_URL on PostgreSQL; docs/SECURITY.md, "Faults"). `make test` runs them too.
+faults: setup
+	$(BIN)/pytest tests/faults
+
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -43,6 +49,20 @@ lint: setup
 format: setup
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# Django's deployment checks under production settings (DEBUG off, a throwaway random key,
+# a real host name); any warning fails.
+check-deploy: setup
+	DEBUG=false ALLOWED_HOSTS=ai-readiness.example.org \
+	SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(64))')" \
+	$(BIN)/python manage.py check --deploy --fail-level WARNING
+
+# Known vulnerabilities in the pinned requirements, transitive ones included (PyPI's JSON
+# API, whose advisories come from OSV). --strict: a package that could not be checked fails the audit instead of
+# being skipped with "No known vulnerabilities found". AUDIT_ARGS="-s osv" switches service.
+audit: setup
+	$(BIN)/pip-audit --strict --progress-spinner off $(AUDIT_ARGS) \
+		-r requirements.txt -r requirements-dev.txt
 
 # Extract and compile translations (needs GNU gettext: apt-get install gettext).
 messages: setup
@@ -53,5 +73,26 @@ messages: setup
 bench-report: setup
 	DEBUG=true $(BIN)/python bench/report_pdf.py --runs 15
 
+# Cohort dashboard and peer benchmarks at market scale: generates 100, then 2,600 issuers
+# × 5 programme years into its own PostgreSQL database (created if missing; the name must
+# contain "bench"), then times warm requests (docs/PERFORMANCE.md).
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ai_readiness_bench
+bench-dashboard: setup
+	DATABASE_URL=$(BENCH_DATABASE_URL) DEBUG=true $(BIN)/python bench/dashboard.py
+
+# Every benchmark (bench/run.py) against gunicorn (2 sync workers) + PostgreSQL + Redis on
+# 127.0.0.1, in databases of its own (ai_readiness_bench*, Redis 8-9): wizard step vs a bare
+# view and vs django-survey-and-report, report PDFs, bulk reports, dashboard, exports, load.
+# Prints a table and writes it to docs/PERFORMANCE.md. About 15 minutes; not run in CI.
+# Optional: `apt-get install wrk` adds a raw-throughput cross-check. BENCH_ARGS=--quick: 4 min.
+bench: setup
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+# Load test (bench/load.py): 50 users for 60 s through login, wizard steps, saves and report
+# requests, with a Celery worker; p50/p95 per request type into docs/PERFORMANCE.md and
+# docs/SECURITY.md ("Load"); fails on any error. CI runs it with LOAD_ARGS=--no-docs.
+load: setup
+	$(BIN)/python -m bench.load $(LOAD_ARGS)
+
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles media .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) db.sqlite3 staticfiles media .pytest_cache .mypy_cache .ruff_cache bench/.work

@@ -29,7 +29,7 @@ from assessments.tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-CSRF_REFUSAL = "CSRF verification failed"
+CSRF_REFUSAL = "The form has expired"  # templates/403_csrf.html
 ENROL_CSV = (
     "stock_code,name_en,name_zh,board,industry,lead_email\n"
     "00777,Csrf Test Ltd,,main,industrials,ceo@csrf.example\n"
