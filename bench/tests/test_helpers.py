@@ -1,6 +1,7 @@
 """The benchmark's own pure helpers: reading forms, statistics, rewriting doc sections."""
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 from bench.client import Session, form_html, form_values, percentile, radio_groups
 from bench.common import Row, replace_marked, table_markdown, write_under_heading
@@ -58,8 +59,9 @@ def test_a_refused_connection_is_an_http_error():
 
     from bench.client import HttpError
 
-    with pytest.raises(HttpError):
-        asyncio.run(Session("127.0.0.1", 1).request("GET", "/", timeout=2))
+    # In a thread of its own: Playwright's sync API may keep an event loop in this one.
+    with ThreadPoolExecutor(1) as pool, pytest.raises(HttpError):
+        pool.submit(asyncio.run, Session("127.0.0.1", 1).request("GET", "/", timeout=2)).result()
 
 
 def test_marked_section_and_heading_section_are_rewritten_alone(tmp_path):

@@ -63,9 +63,14 @@ def test_a_server_with_nothing_configured_refuses_to_start():
     assert "ImproperlyConfigured: SECRET_KEY is not set" in result.stderr
 
 
+# The browser tests' conftest sets DJANGO_ALLOW_ASYNC_UNSAFE for Playwright; a deployed
+# process never has it (and `check --deploy` rightly refuses it).
+NOT_IN_PRODUCTION = {"SECRET_KEY", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+
+
 def test_deployment_checks_pass_with_production_settings():
     """What `make check-deploy` (run by CI) runs: any warning fails."""
-    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG"}}
+    env = {k: v for k, v in os.environ.items() if k not in NOT_IN_PRODUCTION}
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings",
         DEBUG="false",
@@ -86,7 +91,7 @@ def test_deployment_checks_pass_with_production_settings():
 
 
 def test_throttling_limits_come_from_the_environment():
-    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG"}}
+    env = {k: v for k, v in os.environ.items() if k not in NOT_IN_PRODUCTION}
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings",
         DEBUG="true",
