@@ -59,8 +59,9 @@ class Dashboard:
     funnel: list[tuple[str, int]]
     histogram: list[tuple[str, int]]
     shift_medians: list[tuple[str, float | None, int]]
-    industry_rows: list[tuple[str, list[float | None]]]
-    shift_names: list[str]
+    # Median per dimension (rows, grouped by shift) × industry present in the cohort (columns).
+    heatmap_industries: list[str]
+    heatmap_rows: list[tuple[str, str, list[float | None]]]  # shift, dimension, medians
     tiers: list[tuple[str, int]]
     by_size: list[tuple[str, float | None, int]]
     by_board: list[tuple[str, float | None, int]]
@@ -116,14 +117,17 @@ def cohort_dashboard(
             if stats[f"{key}_n_{i}"]
         ]
 
-    # Shift medians, overall and per industry, in one grouped query.
+    # Shift medians, and dimension medians per industry, in one grouped query.
     industries = list(Industry.values)
     medians: dict[str, tuple[float | None, int]] = {}
     by_industry: dict[str, dict[str, float | None]] = {}
     for r in (
-        ScoreComponent.objects.filter(_latest(cohort, "snapshot__"), kind=ScoreComponent.Kind.SHIFT)
-        .values("code")
-        .order_by("code")
+        ScoreComponent.objects.filter(
+            _latest(cohort, "snapshot__"),
+            kind__in=[ScoreComponent.Kind.SHIFT, ScoreComponent.Kind.DIMENSION],
+        )
+        .values("kind", "code")
+        .order_by("kind", "code")
         .annotate(
             median=PercentileCont("score", 0.5),
             n=Count("score"),
@@ -141,7 +145,9 @@ def cohort_dashboard(
         )
     ):
         row = cast(dict[str, Any], r)
-        medians[row["code"]] = (row["median"], row["n"])
+        if row["kind"] == ScoreComponent.Kind.SHIFT:
+            medians[row["code"]] = (row["median"], row["n"])
+            continue
         for i, value in enumerate(industries):
             if row[f"rows_{i}"]:
                 by_industry.setdefault(value, {})[row["code"]] = row[f"median_{i}"]
@@ -185,11 +191,18 @@ def cohort_dashboard(
         ],
         histogram=[(f"{lo}–{min(hi, 100)}", stats[f"b{lo}"]) for lo, hi in BINS],
         shift_medians=[(s.name.get(lang), *medians.get(s.code, (None, 0))) for s in fw.shifts],
-        industry_rows=[
-            (str(labels.get(code, code)), [values.get(s.code) for s in fw.shifts])
-            for code, values in sorted(by_industry.items())
-        ],
-        shift_names=[s.name.get(lang) for s in fw.shifts],
+        heatmap_industries=[str(labels[code]) for code in industries if code in by_industry],
+        heatmap_rows=[
+            (
+                shift.name.get(lang),
+                dim.name.get(lang),
+                [by_industry[code].get(dim.code) for code in industries if code in by_industry],
+            )
+            for shift in fw.shifts
+            for dim in shift.dimensions
+        ]
+        if by_industry
+        else [],
         tiers=[
             (fw.tier(code).name.get(lang), stats[f"tier_{i}"])
             for i, code in enumerate(tier_codes)

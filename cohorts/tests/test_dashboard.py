@@ -160,4 +160,18 @@ def test_a_resubmission_replaces_the_earlier_snapshot_in_every_chart(framework):
     assert [m for _name, m, _n in data.shift_medians] == [
         float(shift_scores[s.code]) for s in fw.shifts
     ]
-    assert data.industry_rows == [("Financials", [float(shift_scores[s.code]) for s in fw.shifts])]
+    dimension_scores = dict(
+        ScoreComponent.objects.filter(snapshot=second, kind="dimension").values_list(
+            "code", "score"
+        )
+    )
+    assert data.heatmap_industries == ["Financials"]
+    assert data.heatmap_rows == [
+        (
+            s.name.get("en"),
+            d.name.get("en"),
+            [None if dimension_scores[d.code] is None else float(dimension_scores[d.code])],
+        )
+        for s in fw.shifts
+        for d in s.dimensions
+    ]
