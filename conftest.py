@@ -12,6 +12,17 @@ from assessments.services import FRAMEWORK_DIR, framework_load
 V1_PATH = FRAMEWORK_DIR / "v1.yaml"
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Rolled-back rows can come back with the same ids (SQLite reuses them), so a value
+    cached by one test must never answer another."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture(scope="session")
 def v1_content() -> dict[str, Any]:
     return yaml.safe_load(V1_PATH.read_text(encoding="utf-8"))

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, TypeVar
 
+from django.core.cache import cache
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import get_language
 
 from accounts.models import Board, Industry, MarketCapBand
@@ -49,6 +51,32 @@ def _latest(cohort: Cohort, prefix: str = "") -> Q:
     return Q(~Exists(newer), **{f"{prefix}assessment__cohort": cohort})
 
 
+T = TypeVar("T")
+# Score aggregates only change when a snapshot is added to the cohort; a day bounds what a
+# deleted snapshot could leave behind (the marker also counts them).
+AGGREGATES_TTL = 60 * 60 * 24
+
+
+def _snapshot_cached(cohort: Cohort, compute: Callable[[], T]) -> T:
+    """The snapshot-derived aggregates (histogram, tiers, medians, heatmap), cached per
+    cohort until a snapshot is added or removed.
+
+    At market scale they are most of a dashboard request (sorting ~50,000 component scores
+    for the medians), yet they change only when someone submits; everything that moves
+    with each saved answer (funnel, value-chain adoption, the issuer table) stays live.
+    Snapshot rows are never edited, so (newest id, count) identifies the set exactly.
+    """
+    marker = ScoreSnapshot.objects.filter(assessment__cohort=cohort).aggregate(
+        last=Max("pk"), n=Count("pk")
+    )
+    key = f"cohort-dashboard:v1:{cohort.pk}:{cohort.framework_id}:{marker['last']}:{marker['n']}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, AGGREGATES_TTL)
+    return value
+
+
 def latest_snapshots(cohort: Cohort) -> QuerySet[ScoreSnapshot]:
     """Each cohort assessment's most recent snapshot."""
     return ScoreSnapshot.objects.filter(_latest(cohort))
@@ -71,28 +99,9 @@ class Dashboard:
     total: int
 
 
-def cohort_dashboard(
-    *, cohort: Cohort, status: str = "", industry: str = "", sort: str = "code", page: int = 1
-) -> Dashboard:
-    lang = get_language()
-    fw = framework_of(cohort.framework)
-    assessments = Assessment.objects.filter(cohort=cohort)
-    funnel_row = assessments.aggregate(
-        enrolled=Count("pk"),
-        started=Count(
-            "pk", filter=Q(Exists(Answer.objects.filter(assessment=OuterRef("pk"), version__gt=0)))
-        ),
-        submitted=Count("pk", filter=Q(submitted_at__isnull=False)),
-        reviewed=Count("pk", filter=Q(status=AssessmentStatus.APPROVED)),
-    )
-    # Histogram, tiers and the size and board medians in one aggregate: finding each
-    # assessment's latest snapshot is the costly part at market scale, so it runs in two
-    # queries (this one and the shift medians), not once per chart.
-    tier_codes = sorted(t.code for t in fw.tiers)
-    groups = {
-        "size": ("issuer__market_cap_band", MarketCapBand.choices),
-        "board": ("issuer__board", Board.choices),
-    }
+def _aggregates(
+    cohort: Cohort, tier_codes: list[str], groups: dict[str, tuple[str, Any]]
+) -> tuple[dict[str, Any], dict[str, tuple[float | None, int]], dict[str, dict[str, float | None]]]:
     stats = latest_snapshots(cohort).aggregate(
         **{
             f"b{lo}": Count("pk", filter=Q(overall_score__gte=lo, overall_score__lt=hi))
@@ -110,6 +119,53 @@ def cohort_dashboard(
         },
     )
 
+    # Shift medians over the cohort, then dimension medians per industry grouped by
+    # (dimension, industry): one percentile per group instead of a FILTER per industry,
+    # which evaluated every filter on every one of ~50,000 component rows at market scale.
+    latest_components = ScoreComponent.objects.filter(_latest(cohort, "snapshot__"))
+    medians: dict[str, tuple[float | None, int]] = {
+        row["code"]: (row["median"], row["n"])
+        for row in latest_components.filter(kind=ScoreComponent.Kind.SHIFT)
+        .values("code")
+        .order_by("code")
+        .annotate(median=PercentileCont("score", 0.5), n=Count("score"))
+    }
+    by_industry: dict[str, dict[str, float | None]] = {}
+    for code, industry_code, median in (
+        latest_components.filter(kind=ScoreComponent.Kind.DIMENSION)
+        .values_list("code", "snapshot__issuer__industry")
+        .order_by()
+        .annotate(median=PercentileCont("score", 0.5))
+    ):
+        by_industry.setdefault(industry_code, {})[code] = median
+    return stats, medians, by_industry
+
+
+def cohort_dashboard(
+    *, cohort: Cohort, status: str = "", industry: str = "", sort: str = "code", page: int = 1
+) -> Dashboard:
+    lang = get_language()
+    fw = framework_of(cohort.framework)
+    assessments = Assessment.objects.filter(cohort=cohort)
+    funnel_row = assessments.aggregate(
+        enrolled=Count("pk"),
+        started=Count(
+            "pk", filter=Q(Exists(Answer.objects.filter(assessment=OuterRef("pk"), version__gt=0)))
+        ),
+        submitted=Count("pk", filter=Q(submitted_at__isnull=False)),
+        reviewed=Count("pk", filter=Q(status=AssessmentStatus.APPROVED)),
+    )
+    # Histogram, tiers and the size and board medians come from one aggregate, shift and
+    # dimension medians from two grouped queries (_aggregates), cached between submissions.
+    tier_codes = sorted(t.code for t in fw.tiers)
+    groups = {
+        "size": ("issuer__market_cap_band", MarketCapBand.choices),
+        "board": ("issuer__board", Board.choices),
+    }
+    stats, medians, by_industry = _snapshot_cached(
+        cohort, lambda: _aggregates(cohort, tier_codes, groups)
+    )
+
     def breakdown(key: str) -> list[tuple[str, float | None, int]]:
         return [
             (str(label), stats[f"{key}_median_{i}"], stats[f"{key}_n_{i}"])
@@ -117,40 +173,7 @@ def cohort_dashboard(
             if stats[f"{key}_n_{i}"]
         ]
 
-    # Shift medians, and dimension medians per industry, in one grouped query.
     industries = list(Industry.values)
-    medians: dict[str, tuple[float | None, int]] = {}
-    by_industry: dict[str, dict[str, float | None]] = {}
-    for r in (
-        ScoreComponent.objects.filter(
-            _latest(cohort, "snapshot__"),
-            kind__in=[ScoreComponent.Kind.SHIFT, ScoreComponent.Kind.DIMENSION],
-        )
-        .values("kind", "code")
-        .order_by("kind", "code")
-        .annotate(
-            median=PercentileCont("score", 0.5),
-            n=Count("score"),
-            **{
-                f"{kind}_{i}": agg
-                for i, value in enumerate(industries)
-                for kind, agg in (
-                    (
-                        "median",
-                        PercentileCont("score", 0.5, filter=Q(snapshot__issuer__industry=value)),
-                    ),
-                    ("rows", Count("pk", filter=Q(snapshot__issuer__industry=value))),
-                )
-            },
-        )
-    ):
-        row = cast(dict[str, Any], r)
-        if row["kind"] == ScoreComponent.Kind.SHIFT:
-            medians[row["code"]] = (row["median"], row["n"])
-            continue
-        for i, value in enumerate(industries):
-            if row[f"rows_{i}"]:
-                by_industry.setdefault(value, {})[row["code"]] = row[f"median_{i}"]
 
     stage_items = {i.code: i.value_chain_stage for i in fw.iter_items() if i.value_chain_stage}
     # Item ids first (a tiny query), so the planner sees literal ids and walks the

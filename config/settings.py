@@ -154,6 +154,12 @@ STORAGES = {
     },
 }
 
+# Per process, and only for derived data that is cheap to lose (the cohort dashboard's
+# score aggregates, keyed on the snapshots they come from): no shared cache to run.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "app"}
+}
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
