@@ -57,6 +57,14 @@ T = TypeVar("T")
 AGGREGATES_TTL = 60 * 60 * 24
 
 
+def _aggregates_key(cohort: Cohort) -> str:
+    """Snapshot rows are never edited, so (newest id, count) identifies the set exactly."""
+    marker = ScoreSnapshot.objects.filter(assessment__cohort=cohort).aggregate(
+        last=Max("pk"), n=Count("pk")
+    )
+    return f"cohort-dashboard:v1:{cohort.pk}:{cohort.framework_id}:{marker['last']}:{marker['n']}"
+
+
 def _snapshot_cached(cohort: Cohort, compute: Callable[[], T]) -> T:
     """The snapshot-derived aggregates (histogram, tiers, medians, heatmap), cached per
     cohort until a snapshot is added or removed.
@@ -64,17 +72,29 @@ def _snapshot_cached(cohort: Cohort, compute: Callable[[], T]) -> T:
     At market scale they are most of a dashboard request (sorting ~50,000 component scores
     for the medians), yet they change only when someone submits; everything that moves
     with each saved answer (funnel, value-chain adoption, the issuer table) stays live.
-    Snapshot rows are never edited, so (newest id, count) identifies the set exactly.
+    After a submission the worker computes them ahead of the next reader
+    (`aggregates_refresh`, through cohorts.tasks).
     """
-    marker = ScoreSnapshot.objects.filter(assessment__cohort=cohort).aggregate(
-        last=Max("pk"), n=Count("pk")
-    )
-    key = f"cohort-dashboard:v1:{cohort.pk}:{cohort.framework_id}:{marker['last']}:{marker['n']}"
+    key = _aggregates_key(cohort)
     value = cache.get(key)
     if value is None:
         value = compute()
         cache.set(key, value, AGGREGATES_TTL)
     return value
+
+
+def _groups() -> dict[str, tuple[str, Any]]:
+    return {
+        "size": ("issuer__market_cap_band", MarketCapBand.choices),
+        "board": ("issuer__board", Board.choices),
+    }
+
+
+def aggregates_refresh(*, cohort: Cohort) -> None:
+    """Compute and cache the score aggregates now, so no dashboard reader waits for them."""
+    fw = framework_of(cohort.framework)
+    tier_codes = sorted(t.code for t in fw.tiers)
+    cache.set(_aggregates_key(cohort), _aggregates(cohort, tier_codes, _groups()), AGGREGATES_TTL)
 
 
 def latest_snapshots(cohort: Cohort) -> QuerySet[ScoreSnapshot]:
@@ -158,10 +178,7 @@ def cohort_dashboard(
     # Histogram, tiers and the size and board medians come from one aggregate, shift and
     # dimension medians from two grouped queries (_aggregates), cached between submissions.
     tier_codes = sorted(t.code for t in fw.tiers)
-    groups = {
-        "size": ("issuer__market_cap_band", MarketCapBand.choices),
-        "board": ("issuer__board", Board.choices),
-    }
+    groups = _groups()
     stats, medians, by_industry = _snapshot_cached(
         cohort, lambda: _aggregates(cohort, tier_codes, groups)
     )

@@ -154,11 +154,11 @@ STORAGES = {
     },
 }
 
-# Per process, and only for derived data that is cheap to lose (the cohort dashboard's
-# score aggregates, keyed on the snapshots they come from): no shared cache to run.
-CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "app"}
-}
+# Only derived data that is cheap to lose (the cohort dashboard's score aggregates, keyed
+# on the snapshots they come from). Production points CACHE_URL at Redis (another database
+# than the broker's) so the worker's recomputation after a submission serves every web
+# process; without it each process keeps its own memory cache.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://app")}
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

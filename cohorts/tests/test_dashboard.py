@@ -182,3 +182,25 @@ def test_a_resubmission_replaces_the_earlier_snapshot_in_every_chart(framework):
         for s in fw.shifts
         for d in s.dimensions
     ]
+
+
+def test_a_submission_has_the_aggregates_recomputed_before_anyone_looks(framework, eager, oncommit):
+    """The worker (inline here) refreshes the cohort's cached score aggregates once a
+    submission commits, so the next reader only runs the live queries."""
+    cohort = CohortFactory(framework=framework)
+    with oncommit(execute=True):
+        submit_synthetic(IssuerFactory(), framework, seed=1, cohort=cohort)
+    with CaptureQueriesContext(connection) as warm:
+        data = cohort_dashboard(cohort=cohort)
+    assert sum(n for _bin, n in data.histogram) == 1
+    assert [n for _name, _median, n in data.shift_medians] == [1] * len(data.shift_medians)
+    cache.clear()
+    with CaptureQueriesContext(connection) as cold:
+        again = cohort_dashboard(cohort=cohort)
+    assert (again.histogram, again.shift_medians, again.heatmap_rows, again.tiers) == (
+        data.histogram,
+        data.shift_medians,
+        data.heatmap_rows,
+        data.tiers,
+    )
+    assert len(warm.captured_queries) < len(cold.captured_queries)

@@ -33,6 +33,7 @@ SETTINGS_ENV_VARS = frozenset(
         "SECRET_KEY",
         "DATABASE_URL",
         "CELERY_BROKER_URL",
+        "CACHE_URL",
         "ALLOWED_HOSTS",
         "CSRF_TRUSTED_ORIGINS",
         "EMAIL_URL",

@@ -17,10 +17,12 @@ def _media(media):
     return media
 
 
-def submit_synthetic(issuer, framework, seed: int, note: str = ""):
+def submit_synthetic(issuer, framework, seed: int, note: str = "", cohort=None):
     """A submitted assessment with realistic answers, through the real services."""
     user = lead(issuer=issuer)
-    assessment = services.assessment_create(issuer=issuer, framework=framework, user=user)
+    assessment = services.assessment_create(
+        issuer=issuer, framework=framework, user=user, cohort=cohort
+    )
     fw = selectors.framework_of(framework)
     rng = random.Random(seed)
     answers = synthetic_answers(fw, random_profile(rng), rng)
