@@ -80,3 +80,27 @@ def synthetic_answers(
         if value is not None:
             answers[item.code] = value
     return answers
+
+
+# Words for synthetic issuer names (seed_demo's peers, generate_market), English and Chinese.
+PLACES = [
+    ("Harbour", "港灣"),
+    ("Pearl", "明珠"),
+    ("Jade", "翡翠"),
+    ("Kowloon", "九龍"),
+    ("Victoria", "維港"),
+    ("Lantau", "大嶼"),
+    ("Peak", "山頂"),
+    ("Dragon Gate", "龍門"),
+    ("Bauhinia", "紫荊"),
+    ("Tsing Yi", "青衣"),
+    ("Sai Kung", "西貢"),
+    ("Lion Rock", "獅子山"),
+    ("Tai Po", "大埔"),
+    ("Sha Tin", "沙田"),
+    ("Stanley", "赤柱"),
+    ("Golden", "金"),
+    ("Orient", "東方"),
+    ("Silver Mine", "銀礦"),
+]
+SUFFIXES = [("Holdings", "控股"), ("Group", "集團"), ("International", "國際")]

@@ -90,11 +90,20 @@ def _groups() -> dict[str, tuple[str, Any]]:
     }
 
 
-def aggregates_refresh(*, cohort: Cohort) -> None:
-    """Compute and cache the score aggregates now, so no dashboard reader waits for them."""
+def aggregates_refresh(*, cohort: Cohort) -> bool:
+    """Compute and cache the score aggregates now, so no dashboard reader waits for them.
+
+    Idempotent and cheap when repeated: the key names the exact snapshot set, so a batch
+    of submissions (seed_demo, a bulk import) computes once and the other refreshes find
+    the value already there. Returns whether it computed.
+    """
+    key = _aggregates_key(cohort)
+    if cache.get(key) is not None:
+        return False
     fw = framework_of(cohort.framework)
     tier_codes = sorted(t.code for t in fw.tiers)
-    cache.set(_aggregates_key(cohort), _aggregates(cohort, tier_codes, _groups()), AGGREGATES_TTL)
+    cache.set(key, _aggregates(cohort, tier_codes, _groups()), AGGREGATES_TTL)
+    return True
 
 
 def latest_snapshots(cohort: Cohort) -> QuerySet[ScoreSnapshot]:

@@ -49,7 +49,7 @@ from accounts.models import (
     RevenueBand,
     User,
 )
-from assessments.demo import ARCHETYPES, Profile, synthetic_answer
+from assessments.demo import ARCHETYPES, PLACES, SUFFIXES, Profile, synthetic_answer
 from assessments.framework import Framework, ItemDef
 from assessments.models import (
     Answer,
@@ -125,26 +125,6 @@ OPEN_YEAR_OUTCOMES = (
 CLOSED_YEAR_OUTCOMES = ((AssessmentStatus.SUBMITTED, 0.15), (AssessmentStatus.APPROVED, 0.85))
 RETURN_NOTE = "Please add evidence for the governance answers."
 
-PLACES = [
-    ("Harbour", "港灣"),
-    ("Pearl", "明珠"),
-    ("Jade", "翡翠"),
-    ("Kowloon", "九龍"),
-    ("Victoria", "維港"),
-    ("Lantau", "大嶼"),
-    ("Peak", "山頂"),
-    ("Dragon Gate", "龍門"),
-    ("Bauhinia", "紫荊"),
-    ("Tsing Yi", "青衣"),
-    ("Sai Kung", "西貢"),
-    ("Lion Rock", "獅子山"),
-    ("Tai Po", "大埔"),
-    ("Sha Tin", "沙田"),
-    ("Stanley", "赤柱"),
-    ("Golden", "金"),
-    ("Orient", "東方"),
-    ("Silver Mine", "銀礦"),
-]
 INDUSTRY_WORDS: dict[str, list[tuple[str, str]]] = {
     Industry.ENERGY: [("Energy", "能源"), ("Petroleum", "石油")],
     Industry.MATERIALS: [("Materials", "材料"), ("Metals", "金屬"), ("Chemicals", "化工")],
@@ -159,7 +139,6 @@ INDUSTRY_WORDS: dict[str, list[tuple[str, str]]] = {
     Industry.IT: [("Software", "軟件"), ("Digital", "數碼"), ("Technology", "科技")],
     Industry.CONGLOMERATES: [("Diversified", "綜合")],
 }
-SUFFIXES = [("Holdings", "控股"), ("Group", "集團"), ("International", "國際")]
 
 
 class MarketError(Exception):

@@ -14,18 +14,29 @@ ROOT = Path(__file__).resolve().parents[2]
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
-def _import_settings(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG"}}
-    clean.update(env, DJANGO_SETTINGS_MODULE="config.settings")
+# The browser tests' conftest sets DJANGO_ALLOW_ASYNC_UNSAFE for Playwright; a deployed
+# process never has it (and `check --deploy` rightly refuses it).
+NOT_IN_PRODUCTION = {"SECRET_KEY", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+
+
+def run_fresh(*argv: str, timeout: int = 60, **env: str) -> subprocess.CompletedProcess[str]:
+    """`python *argv` in a new process with the real settings and only `env` on top of a
+    production-like environment (no DEBUG, no SECRET_KEY unless given)."""
+    clean = {k: v for k, v in os.environ.items() if k not in NOT_IN_PRODUCTION}
+    clean.update(DJANGO_SETTINGS_MODULE="config.settings", **env)
     return subprocess.run(
-        [sys.executable, "-c", "import django; django.setup()"],
+        [sys.executable, *argv],
         cwd=ROOT,
         env=clean,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=timeout,
         check=False,
     )
+
+
+def _import_settings(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return run_fresh("-c", "import django; django.setup()", timeout=60, **env)
 
 
 def test_production_refuses_to_start_without_a_secret_key(tmp_path):
@@ -48,70 +59,41 @@ _BARE_START = (
 
 
 def test_a_server_with_nothing_configured_refuses_to_start():
-    clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG"}}
-    clean["DJANGO_SETTINGS_MODULE"] = "config.settings"
-    result = subprocess.run(
-        [sys.executable, "-c", _BARE_START],
-        cwd=ROOT,
-        env=clean,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_fresh("-c", _BARE_START)
     assert result.returncode != 0
     assert "ImproperlyConfigured: SECRET_KEY is not set" in result.stderr
 
 
-# The browser tests' conftest sets DJANGO_ALLOW_ASYNC_UNSAFE for Playwright; a deployed
-# process never has it (and `check --deploy` rightly refuses it).
-NOT_IN_PRODUCTION = {"SECRET_KEY", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}
-
-
 def test_deployment_checks_pass_with_production_settings():
     """What `make check-deploy` (run by CI) runs: any warning fails."""
-    env = {k: v for k, v in os.environ.items() if k not in NOT_IN_PRODUCTION}
-    env.update(
-        DJANGO_SETTINGS_MODULE="config.settings",
+    result = run_fresh(
+        "manage.py",
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        timeout=120,
         DEBUG="false",
         ALLOWED_HOSTS="ai-readiness.example.org",
         SECRET_KEY=secrets.token_urlsafe(64),
-    )
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
     )
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
 
 
 def test_throttling_limits_come_from_the_environment():
-    env = {k: v for k, v in os.environ.items() if k not in NOT_IN_PRODUCTION}
-    env.update(
-        DJANGO_SETTINGS_MODULE="config.settings",
-        DEBUG="true",
-        LOGIN_FAILURE_LIMIT="3",
-        LOGIN_COOLOFF_MINUTES="30",
-        TRUSTED_PROXY_COUNT="1",
-    )
     script = (
         "import django; django.setup(); from django.conf import settings as s; "
         "print(s.AXES_FAILURE_LIMIT, int(s.AXES_COOLOFF_TIME.total_seconds()), "
         "s.TRUSTED_PROXY_COUNT)"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+    result = run_fresh(
+        "-c",
+        script,
+        DEBUG="true",
+        LOGIN_FAILURE_LIMIT="3",
+        LOGIN_COOLOFF_MINUTES="30",
+        TRUSTED_PROXY_COUNT="1",
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["3", "1800", "1"]

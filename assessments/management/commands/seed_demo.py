@@ -19,7 +19,7 @@ from accounts.models import (
     Role,
     User,
 )
-from assessments.demo import random_profile, synthetic_answers
+from assessments.demo import PLACES, SUFFIXES, random_profile, synthetic_answers
 from assessments.models import Answer, Assessment, AssessmentStatus, FrameworkVersion
 from assessments.scoring import AnswerValue
 from assessments.selectors import framework_of
@@ -36,20 +36,6 @@ DEMO_USERS = [
 DEMO_ISSUER_CODE = "90000"
 FIRST_SYNTHETIC = 90001
 
-PLACES = [
-    ("Harbour", "港灣"),
-    ("Pearl", "明珠"),
-    ("Jade", "翡翠"),
-    ("Kowloon", "九龍"),
-    ("Victoria", "維港"),
-    ("Lantau", "大嶼"),
-    ("Peak", "山頂"),
-    ("Dragon Gate", "龍門"),
-    ("Bauhinia", "紫荊"),
-    ("Tsing Yi", "青衣"),
-    ("Sai Kung", "西貢"),
-    ("Lion Rock", "獅子山"),
-]
 SECTORS = [
     ("Precision", "精密", Industry.INDUSTRIALS),
     ("Logistics", "物流", Industry.INDUSTRIALS),
@@ -66,7 +52,6 @@ SECTORS = [
     ("Retail", "零售", Industry.CONSUMER_DISCRETIONARY),
     ("Diversified", "綜合", Industry.CONGLOMERATES),
 ]
-SUFFIXES = [("Holdings", "控股"), ("Group", "集團"), ("International", "國際")]
 
 
 def _fill(
