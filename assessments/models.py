@@ -254,6 +254,10 @@ class ScoreSnapshot(models.Model):
     tier = models.CharField(max_length=16, blank=True)
     completeness = models.DecimalField(max_digits=5, decimal_places=2)
     result = models.JSONField()
+    # {shift code: score or null}, the same values as this snapshot's SHIFT components. A
+    # snapshot never changes, so the copy cannot drift; peer statistics read it instead of
+    # joining the component table (every shift component ever stored) for each request.
+    shift_scores = models.JSONField(default=dict)
     created_at = models.DateTimeField(default=timezone.now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -451,6 +451,7 @@ def snapshot_values(result: ScoreResult) -> dict[str, Any]:
         "tier": result.tier,
         "completeness": Decimal(str(result.completeness.percent)),
         "result": result.as_dict(),
+        "shift_scores": {s.code: s.score for s in result.shifts},
     }
 
 

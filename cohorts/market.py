@@ -386,6 +386,7 @@ SNAPSHOT_FIELDS = (
     "tier",
     "completeness",
     "result",
+    "shift_scores",
     "created_at",
     "created_by_id",
 )
@@ -538,6 +539,7 @@ def _write(
                 s["tier"],
                 s["completeness"],
                 s["result"],
+                s["shift_scores"],
                 s["created_at"],
                 None,
             )

@@ -2,7 +2,7 @@
 
 Peers are the other issuers' *current* snapshots (their latest submission) on the same
 framework version. For each peer group (cohort, industry, size band, board, all issuers)
-we compute, in two queries whatever the market size, the count, quartiles and the
+we compute, in one query whatever the market size, the count, quartiles and the
 issuer's percentile rank, overall and per shift.
 
 Statistical disclosure control:
@@ -18,14 +18,17 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any
 
 from django.conf import settings
-from django.db.models import Aggregate, Case, Count, FloatField, IntegerField, Q, When
+from django.db import connection
+from django.db.models import Aggregate, FloatField
 
-from assessments.models import ScoreComponent, ScoreSnapshot
+from accounts.models import Issuer
+from assessments.models import Assessment, ScoreSnapshot
 
 GROUP_KEYS = ("all", "cohort", "industry", "size", "board")
+OVERALL = ""  # the measure key of the overall score; shift codes are never empty
 
 
 class PercentileCont(Aggregate):
@@ -67,18 +70,20 @@ class PeerGroup:
     shifts: dict[str, Stat] = field(default_factory=dict)
 
 
-def _group_filters(snapshot: ScoreSnapshot, prefix: str = "") -> dict[str, Q]:
+def _group_conditions(snapshot: ScoreSnapshot) -> dict[str, tuple[str, Any] | None]:
+    """The viewer's peer groups as (column, value); "all" has no condition."""
     issuer = snapshot.issuer
-    filters = {
-        "all": Q(),
-        "cohort": Q(**{f"{prefix}assessment__cohort_id": snapshot.assessment.cohort_id})
-        if snapshot.assessment.cohort_id
-        else None,
-        "industry": Q(**{f"{prefix}issuer__industry": issuer.industry}),
-        "size": Q(**{f"{prefix}issuer__market_cap_band": issuer.market_cap_band}),
-        "board": Q(**{f"{prefix}issuer__board": issuer.board}),
+    cohort_id = snapshot.assessment.cohort_id
+    groups: dict[str, tuple[str, Any] | None] = {
+        "all": None,
+        "cohort": ("a.cohort_id", cohort_id),
+        "industry": ("i.industry", issuer.industry),
+        "size": ("i.market_cap_band", issuer.market_cap_band),
+        "board": ("i.board", issuer.board),
     }
-    return {k: v for k, v in filters.items() if v is not None}
+    if cohort_id is None:
+        del groups["cohort"]
+    return groups
 
 
 def _rank(below: int, equal: int, n: int) -> float | None:
@@ -117,43 +122,142 @@ def disclosure(
     return verdict
 
 
-def _aggregates(groups: dict[str, Q], column: str, mine: Any, cases: Any = None) -> dict[str, Any]:
-    """n, quartiles, rank counts per group and shared counts per pair of groups."""
-    counted = "pk" if column == "overall_score" else column
-    aggs: dict[str, Any] = {}
-    for key, q in groups.items():
-        aggs[f"{key}__n"] = Count(counted, filter=q)
-        aggs[f"{key}__q1"] = PercentileCont(column, 0.25, filter=q)
-        aggs[f"{key}__median"] = PercentileCont(column, 0.5, filter=q)
-        aggs[f"{key}__q3"] = PercentileCont(column, 0.75, filter=q)
-        if cases is not None:
-            below, equal = cases
-            aggs[f"{key}__below"] = Count(Case(*below, output_field=IntegerField()), filter=q)
-            aggs[f"{key}__equal"] = Count(Case(*equal, output_field=IntegerField()), filter=q)
-        elif mine is not None:
-            aggs[f"{key}__below"] = Count(counted, filter=q & Q(**{f"{column}__lt": mine}))
-            aggs[f"{key}__equal"] = Count(counted, filter=q & Q(**{column: mine}))
-    for (a, qa), (b, qb) in itertools.combinations(groups.items(), 2):
-        aggs[f"{a}__x__{b}"] = Count(counted, filter=qa & qb)
-    return aggs
+def _rows(
+    snapshot: ScoreSnapshot, groups: dict[str, tuple[str, Any] | None], measures: list[str]
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Counts per membership mask and quartiles per group, in one statement.
+
+    Each peer row gets a bit mask of the viewer's groups it belongs to. Counts (contributors,
+    below and equal to the viewer's score) are grouped by that mask: at most 2^4 rows, which
+    add up to every group's size and every pair's overlap. That replaces one FILTER per
+    group pair per measure, which PostgreSQL evaluated on every row (about 150 aggregates
+    over every peer). Quartiles need each group's values, so they stay one ordered
+    aggregate per group and measure. A measure is the overall score or one shift's score;
+    shift scores come from the snapshot's own `shift_scores`, so no component rows are
+    joined (the join scanned every shift component ever stored).
+    """
+    vendor = connection.vendor
+    real = "double precision" if vendor == "postgresql" else "REAL"
+    snap, assessment, issuer = (
+        ScoreSnapshot._meta.db_table,
+        Assessment._meta.db_table,
+        Issuer._meta.db_table,
+    )
+    params: list[Any] = []
+    columns = [f"CAST(s.overall_score AS {real}) AS m0"]
+    for i, code in enumerate(measures[1:], start=1):
+        if vendor == "postgresql":
+            columns.append(f"CAST(s.shift_scores ->> %s AS {real}) AS m{i}")
+            params.append(code)
+        else:
+            columns.append(f"CAST(json_extract(s.shift_scores, %s) AS {real}) AS m{i}")
+            params.append(f'$."{code}"')
+    bits = []
+    for bit, condition in enumerate(groups.values()):
+        if condition is None:
+            bits.append(str(1 << bit))
+        else:
+            bits.append(f"(CASE WHEN {condition[0]} = %s THEN {1 << bit} ELSE 0 END)")
+            params.append(condition[1])
+    columns.append(f"{' + '.join(bits) or '0'} AS mask")
+    # Only model table names and this module's fixed column names are interpolated; every
+    # value (shift codes, group values, ids, the viewer's scores) is a bound parameter.
+    peers = (
+        f"SELECT {', '.join(columns)} FROM {snap} s "  # noqa: S608
+        f"JOIN {assessment} a ON a.id = s.assessment_id "
+        f"JOIN {issuer} i ON i.id = s.issuer_id "
+        "WHERE s.is_current AND s.framework_id = %s AND s.issuer_id <> %s"
+    )
+    params += [snapshot.framework_id, snapshot.issuer_id]
+
+    mine = _mine(snapshot, measures)
+    counts, count_params = [], []
+    for i, measure in enumerate(measures):
+        counts += [f"COUNT(m{i})", f"COUNT(m{i}) FILTER (WHERE m{i} < %s)"]
+        counts.append(f"COUNT(m{i}) FILTER (WHERE m{i} = %s)")
+        count_params += [mine[measure], mine[measure]]
+    quartiles = []
+    for i in range(len(measures)):
+        for bit, condition in enumerate(groups.values()):
+            where = "" if condition is None else f" FILTER (WHERE (mask & {1 << bit}) <> 0)"
+            if vendor == "postgresql":
+                quartiles.append(
+                    f"percentile_cont(ARRAY[0.25, 0.5, 0.75]) WITHIN GROUP (ORDER BY m{i}){where}"
+                )
+            else:
+                quartiles += [f"percentile_cont_py(m{i}, {f}){where}" for f in (0.25, 0.5, 0.75)]
+    nulls = ", ".join(["NULL"] * len(quartiles))
+    count_nulls = ", ".join(["NULL"] * len(counts))
+    sql = (
+        f"WITH peers AS MATERIALIZED ({peers}) "  # noqa: S608
+        f"SELECT mask, {', '.join(counts)}, {nulls} FROM peers GROUP BY mask "
+        f"UNION ALL SELECT -1, {count_nulls}, {', '.join(quartiles)} FROM peers"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *count_params])
+        fetched = cursor.fetchall()
+    by_mask: list[dict[str, Any]] = []
+    spread: dict[str, Any] = {}
+    for row in fetched:
+        values = iter(row[1:])
+        counted = [next(values) for _ in counts]
+        quartile_values = list(values)
+        if row[0] != -1:
+            by_mask.append(
+                {
+                    "mask": row[0],
+                    **{
+                        f"{measure}__{what}": counted[3 * i + j]
+                        for i, measure in enumerate(measures)
+                        for j, what in enumerate(("n", "below", "equal"))
+                    },
+                }
+            )
+            continue
+        it = iter(quartile_values)
+        for measure in measures:
+            for key in groups:
+                trio = next(it) if vendor == "postgresql" else [next(it), next(it), next(it)]
+                spread[f"{measure}__{key}"] = trio
+    return by_mask, spread
 
 
-def _stats(
-    row: dict[str, Any], keys: list[str], mine: Any
-) -> tuple[dict[str, int], dict[frozenset[str], int]]:
-    sizes = {k: row[f"{k}__n"] for k in keys}
-    overlap = {frozenset((a, b)): row[f"{a}__x__{b}"] for a, b in itertools.combinations(keys, 2)}
-    return sizes, overlap
+def _mine(snapshot: ScoreSnapshot, measures: list[str]) -> dict[str, float | None]:
+    shifts = snapshot.shift_scores or {}
+    values = {OVERALL: snapshot.overall_score, **{m: shifts.get(m) for m in measures[1:]}}
+    return {k: None if v is None else float(v) for k, v in values.items()}
 
 
-def _stat(row: dict[str, Any], key: str, mine: Any) -> Stat:
-    n = row[f"{key}__n"]
+def _totals(
+    by_mask: list[dict[str, Any]], keys: list[str], measure: str
+) -> tuple[dict[str, int], dict[frozenset[str], int], dict[str, tuple[int, int]]]:
+    """Group sizes, pairwise overlaps and (below, equal) counts from the per-mask counts."""
+    bit = {key: 1 << i for i, key in enumerate(keys)}
+    sizes = dict.fromkeys(keys, 0)
+    overlap = {frozenset(pair): 0 for pair in itertools.combinations(keys, 2)}
+    ranks = dict.fromkeys(keys, (0, 0))
+    for row in by_mask:
+        inside = [k for k in keys if row["mask"] & bit[k]]
+        n = row[f"{measure}__n"]
+        for k in inside:
+            sizes[k] += n
+            below, equal = ranks[k]
+            ranks[k] = (below + row[f"{measure}__below"], equal + row[f"{measure}__equal"])
+        for a, b in itertools.combinations(inside, 2):
+            overlap[frozenset((a, b))] += n
+    return sizes, overlap, ranks
+
+
+def _stat(
+    n: int, spread: list[float | None] | None, rank: tuple[int, int], mine: float | None
+) -> Stat:
+    q1, median, q3 = spread or (None, None, None)
     return Stat(
         n=n,
-        q1=_r(row[f"{key}__q1"]),
-        median=_r(row[f"{key}__median"]),
-        q3=_r(row[f"{key}__q3"]),
-        percentile=None if mine is None else _rank(row[f"{key}__below"], row[f"{key}__equal"], n),
+        q1=_r(q1),
+        median=_r(median),
+        q3=_r(q3),
+        percentile=None if mine is None else _rank(rank[0], rank[1], n),
         mine=_r(mine),
     )
 
@@ -161,67 +265,37 @@ def _stat(row: dict[str, Any], key: str, mine: Any) -> Stat:
 def peer_benchmarks(*, snapshot: ScoreSnapshot, min_group: int | None = None) -> list[PeerGroup]:
     """Peer groups for one snapshot, in display order, with withheld groups marked.
 
-    Two queries: overall scores over snapshots, shift scores over score components.
+    One query (plus the viewer's issuer and assessment when not already loaded).
     """
     min_group = max(5, min_group or settings.PEER_MIN_GROUP)
-    groups = _group_filters(snapshot)
+    groups = _group_conditions(snapshot)
     keys = list(groups)
-    mine_overall = snapshot.overall_score
+    measures = [OVERALL, *sorted(snapshot.shift_scores or {})]
+    by_mask, spread = _rows(snapshot, groups, measures)
+    mine = _mine(snapshot, measures)
 
-    row = (
-        ScoreSnapshot.objects.filter(is_current=True, framework_id=snapshot.framework_id)
-        .exclude(issuer_id=snapshot.issuer_id)
-        .aggregate(**_aggregates(groups, "overall_score", mine_overall))
-    )
-    sizes, overlap = _stats(row, keys, mine_overall)
+    sizes, overlap, ranks = _totals(by_mask, keys, OVERALL)
     order = sorted(keys, key=lambda k: (-sizes[k], GROUP_KEYS.index(k)))
     verdict = disclosure(order, sizes, overlap, min_group)
-
-    mine_shifts = dict(
-        ScoreComponent.objects.filter(
-            snapshot=snapshot, kind=ScoreComponent.Kind.SHIFT
-        ).values_list("code", "score")
-    )
-    known = {code: score for code, score in mine_shifts.items() if score is not None}
-    cases = (
-        [When(code=code, score__lt=score, then=1) for code, score in known.items()]
-        or [When(pk=None, then=1)],
-        [When(code=code, score=score, then=1) for code, score in known.items()]
-        or [When(pk=None, then=1)],
-    )
-    shift_rows = (
-        ScoreComponent.objects.filter(
-            kind=ScoreComponent.Kind.SHIFT,
-            snapshot__is_current=True,
-            snapshot__framework_id=snapshot.framework_id,
-        )
-        .exclude(snapshot__issuer_id=snapshot.issuer_id)
-        .values("code")
-        .order_by("code")
-        .annotate(**_aggregates(_group_filters(snapshot, "snapshot__"), "score", None, cases))
-    )
-
     result = {
         key: PeerGroup(key=key, n=sizes[key], shown=not verdict[key], reason=verdict[key])
         for key in keys
     }
     for key in keys:
         if result[key].shown:
-            result[key].overall = _stat(row, key, mine_overall)
-    for raw_row in shift_rows:
-        srow = cast(dict[str, Any], raw_row)
-        code = srow["code"]
-        s_sizes, s_overlap = _stats(srow, keys, None)
+            result[key].overall = _stat(
+                sizes[key], spread[f"{OVERALL}__{key}"], ranks[key], mine[OVERALL]
+            )
+    for code in measures[1:]:
+        s_sizes, s_overlap, s_ranks = _totals(by_mask, keys, code)
         # The same measure on two different sets is what differencing exploits, so each
         # shift is checked on its own contributor sets (issuers with a score for it).
         s_verdict = disclosure([k for k in order if result[k].shown], s_sizes, s_overlap, min_group)
         for key, reason in s_verdict.items():
-            mine = mine_shifts.get(code)
             if reason:
-                result[key].shifts[code] = Stat(n=s_sizes[key], mine=_r(mine))
+                result[key].shifts[code] = Stat(n=s_sizes[key], mine=_r(mine[code]))
             else:
-                stat = _stat(srow, key, mine)
-                if mine is None:
-                    stat.percentile = None
-                result[key].shifts[code] = stat
+                result[key].shifts[code] = _stat(
+                    s_sizes[key], spread[f"{code}__{key}"], s_ranks[key], mine[code]
+                )
     return [result[k] for k in GROUP_KEYS if k in result]

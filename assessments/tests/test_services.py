@@ -192,6 +192,10 @@ def test_submit_stores_a_snapshot_with_the_framework_version_and_locks(setup, fr
     assert float(snapshot.overall_score) == snapshot.result["overall"]
     shift_rows = ScoreComponent.objects.filter(snapshot=snapshot, kind="shift")
     assert sorted(shift_rows.values_list("code", flat=True)) == sorted(s.code for s in fw.shifts)
+    snapshot.refresh_from_db()
+    assert snapshot.shift_scores == {
+        row.code: None if row.score is None else float(row.score) for row in shift_rows
+    }
     code = maturity_codes(fw, 1)[0]
     with pytest.raises(services.AssessmentLocked):
         services.answers_save(

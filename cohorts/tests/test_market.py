@@ -155,6 +155,15 @@ def test_snapshots_are_what_scoring_computes_from_the_stored_answers(framework):
         assert snapshot.tier == values["tier"]
         assert snapshot.completeness == values["completeness"]
         assert snapshot.result == json.loads(json.dumps(values["result"]))
+        assert (
+            snapshot.shift_scores
+            == values["shift_scores"]
+            == {
+                c.code: None if c.score is None else float(c.score)
+                for c in snapshot.components.all()
+                if c.kind == "shift"
+            }
+        )
         assert sorted((c.kind, c.code, c.score) for c in snapshot.components.all()) == sorted(
             services.snapshot_component_values(expected)
         )

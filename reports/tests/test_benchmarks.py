@@ -52,10 +52,10 @@ def test_percentile_matches_sql_definition():
 
 @pytest.mark.django_db
 def test_peer_statistics_are_computed_in_the_database_and_exclude_the_issuer(
-    market, django_assert_max_num_queries
+    market, django_assert_num_queries
 ):
     me = ScoreSnapshot.objects.select_related("issuer", "assessment").get(pk=market[0].pk)
-    with django_assert_max_num_queries(3):
+    with django_assert_num_queries(1):
         groups = {g.key: g for g in peer_benchmarks(snapshot=me)}
     others = [s for s in market if s.issuer_id != me.issuer_id]
     overall = [float(s.overall_score) for s in others]

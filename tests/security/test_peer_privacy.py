@@ -76,6 +76,10 @@ def _build(framework, market: list[dict]) -> list[ScoreSnapshot]:
             overall_score=spec["overall"],
             completeness=Decimal(100),
             result={},
+            shift_scores={
+                shift.code: None if value is None else float(value)
+                for shift, value in zip(fw.shifts, spec["shifts"], strict=True)
+            },
         )
         for assessment, spec in zip(assessments, market, strict=True)
     )
