@@ -9,12 +9,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Case, F, Field, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -290,6 +290,8 @@ def answers_save(
                 base_values[(rev.answer_id, rev.version)] = rev.value_tuple()
 
         to_update: list[Answer] = []
+        # field -> new value -> ids of the answers that take it
+        changed: dict[str, dict[Any, list[int]]] = {}
         revisions: list[AnswerRevision] = []
         for code, proposed in proposals.items():
             answer = answers.get(code)
@@ -324,7 +326,10 @@ def answers_save(
                 )
                 continue
             for name in Answer.VALUE_FIELDS:
-                setattr(answer, name, getattr(proposed, name))
+                new = getattr(proposed, name)
+                if getattr(answer, name) != new:
+                    changed.setdefault(name, {}).setdefault(new, []).append(answer.pk)
+                setattr(answer, name, new)
             answer.version += 1
             answer.updated_by = user
             answer.updated_at = now
@@ -335,9 +340,7 @@ def answers_save(
             outcome.saved.append(code)
             outcome.versions[code] = answer.version
         if to_update:
-            Answer.objects.bulk_update(
-                to_update, [*Answer.VALUE_FIELDS, "version", "updated_by", "updated_at"]
-            )
+            _answers_update(to_update, changed, user=user, at=now)
             # Saving an item settles any conflict that was pending on it.
             AnswerRevision.objects.filter(
                 answer__in=to_update, applied=False, resolved=False
@@ -346,6 +349,35 @@ def answers_save(
         if revisions:
             AnswerRevision.objects.bulk_create(revisions)
     return outcome
+
+
+def _answer_field(name: str) -> Field[Any, Any]:
+    return cast("Field[Any, Any]", Answer._meta.get_field(name))
+
+
+def _answers_update(
+    answers: list[Answer], changed: dict[str, dict[Any, list[int]]], *, user: User, at: datetime
+) -> None:
+    """One UPDATE for every saved answer (the rows are locked by the caller).
+
+    `bulk_update` would write a CASE of one WHEN per row for every field (9 × 13 for a
+    step) and spent ~12 ms building it; here only fields that some answer changed get a
+    CASE, with one WHEN per distinct new value (five levels at most), and the version,
+    author and time, the same for every row, are plain assignments.
+    """
+    values: dict[str, Any] = {
+        name: Case(
+            *(
+                When(pk__in=ids, then=Value(new, output_field=_answer_field(name)))
+                for new, ids in by_value.items()
+            ),
+            default=F(name),
+        )
+        for name, by_value in changed.items()
+    }
+    Answer.objects.filter(pk__in=[a.pk for a in answers]).update(
+        **values, version=F("version") + 1, updated_by=user, updated_at=at
+    )
 
 
 class SubmitError(Exception):

@@ -3,9 +3,12 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
+from assessments.forms import ItemRow
 from assessments.framework import ItemDef, Text
+from assessments.markup import item_fieldset as _item_fieldset
 from assessments.presenters import answer_text as _answer_text
 
 register = template.Library()
@@ -14,6 +17,12 @@ register = template.Library()
 @register.simple_tag
 def answer_text(item: ItemDef, answer: Any) -> str:
     return _answer_text(item, answer, get_language())
+
+
+@register.simple_tag
+def item_fieldset(row: ItemRow) -> SafeString:
+    """One questionnaire item's fields (built in Python for speed: assessments/markup.py)."""
+    return _item_fieldset(row)
 
 
 @register.filter
