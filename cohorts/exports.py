@@ -14,7 +14,6 @@ from datetime import datetime
 from decimal import Decimal
 from typing import IO, Any
 
-import xlsxwriter
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -22,6 +21,7 @@ from django.utils.translation import gettext as _
 from assessments.models import Answer, Assessment, ScoreComponent, ScoreSnapshot
 from assessments.selectors import framework_of
 
+from . import xlsx
 from .models import Cohort
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
@@ -180,21 +180,9 @@ def write_csv(rows: Iterable[list[Any]], handle: IO[str]) -> None:
 
 
 def write_xlsx(rows: Iterable[list[Any]], path: str, sheet: str) -> None:
-    """XlsxWriter in constant-memory mode: each row is flushed to disk as it is written."""
-    workbook = xlsxwriter.Workbook(
-        path, {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
-    )
-    worksheet = workbook.add_worksheet(sheet[:31])
-    bold = workbook.add_format({"bold": True})
-    for r, row in enumerate(rows):
-        for c, value in enumerate(row):
-            if value is None:
-                continue
-            if isinstance(value, str):
-                worksheet.write_string(r, c, value, bold if r == 0 else None)
-            else:
-                worksheet.write(r, c, value)
-    workbook.close()
+    """A one-sheet workbook, header row in bold, streamed: each row is compressed into the
+    file as it is written (cohorts.xlsx; text stays text, never a formula)."""
+    xlsx.write_workbook(path, rows, sheet)
 
 
 def xlsx_tempfile(rows: Iterable[list[Any]], sheet: str) -> IO[bytes]:
