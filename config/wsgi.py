@@ -14,3 +14,9 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 application = get_wsgi_application()
+
+# Each gunicorn worker imports this module after the fork: load the URL routes, templates
+# and catalogues now, then freeze them out of the garbage collector's full passes.
+from config.warmup import warm_up_and_freeze  # noqa: E402 - needs the app set up above
+
+warm_up_and_freeze()
