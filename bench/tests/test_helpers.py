@@ -84,11 +84,11 @@ def test_dashboard_rows_are_read_from_its_table():
     out = (
         "issuers  generate s  what                     median ms  p95 ms  queries  ≤300 ms\n"
         "   2600       120.5  dashboard: all, by code        200     265       10      met\n"
-        "   2600           -  peer benchmarks (one snapshot)  145     177        3\n"
+        "   2600           -  peer benchmarks (one snapshot)   45      77        1  NOT met\n"
     )
     rows = dashboard_rows(out)
-    assert [(r.figure, r.ok) for r in rows] == [
-        ("dashboard: all, by code", True),
-        ("peer benchmarks (one snapshot)", None),
+    assert [(r.figure, r.target, r.ok) for r in rows] == [
+        ("dashboard: all, by code", "median ≤ 300 ms", True),
+        ("peer benchmarks (one snapshot)", "median ≤ 30 ms", False),
     ]
     assert "|" in table_markdown([Row("a", "b|c", "1")]).splitlines()[-1]
