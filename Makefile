@@ -83,7 +83,7 @@ bench-dashboard: setup
 # Every benchmark (bench/run.py) against gunicorn (2 sync workers) + PostgreSQL + Redis on
 # 127.0.0.1, in databases of its own (ai_readiness_bench*, Redis 8-9): wizard step vs a bare
 # view and vs django-survey-and-report, report PDFs, bulk reports, dashboard, exports, load.
-# Prints a table and writes it to docs/PERFORMANCE.md. About 15 minutes; not run in CI.
+# Prints a table and writes it to docs/PERFORMANCE.md. 6-15 minutes (host-dependent); not run in CI.
 # Optional: `apt-get install wrk` adds a raw-throughput cross-check. BENCH_ARGS=--quick: 4 min.
 bench: setup
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
