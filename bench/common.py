@@ -348,8 +348,9 @@ class CpuMeter:
 class Gunicorn:
     """A gunicorn master on the loopback interface, stopped on exit (context manager).
 
-    Default: 2 sync workers, like the Dockerfile's CMD (one process per core; a request
-    holds a process while Python runs, and threads would only take turns on the GIL).
+    Default: 2 sync workers, as the performance issue asks: one process per core, since a
+    request holds a process while Python runs and threads would only take turns on the
+    GIL. The Dockerfile's CMD runs sync workers too (WEB_CONCURRENCY, default 3).
     """
 
     def __init__(
