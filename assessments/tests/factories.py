@@ -18,6 +18,9 @@ from accounts.models import (
     Role,
     User,
 )
+from assessments import selectors, services
+from assessments.models import Assessment
+from assessments.services import Proposed
 
 PASSWORD = "correct-horse-battery"
 
@@ -98,3 +101,24 @@ def client_for(user: User) -> Client:
     client = Client()
     assert client.login(request=login_request(), username=user.email, password=PASSWORD)
     return client
+
+
+def answer_mandatory(
+    assessment: Assessment, user: User, *, level: int = 2, option: int = 0
+) -> None:
+    """Every maturity item at `level`, every choice item its `option`-th option (figures,
+    which are optional, stay blank): enough for the assessment to be submitted."""
+    fw = selectors.framework_of(assessment.framework)
+    proposals = {}
+    for item in fw.iter_items():
+        if item.kind == "maturity":
+            proposals[item.code] = Proposed(level=level)
+        elif item.kind == "choice":
+            proposals[item.code] = Proposed(choice=item.options[option].code)
+    services.answers_save(assessment=assessment, proposals=proposals, user=user)
+
+
+def submit_answered(assessment: Assessment, user: User, *, level: int = 2) -> None:
+    """Answer what submission requires, then submit as `user` (the issuer's lead)."""
+    answer_mandatory(assessment, user, level=level)
+    services.assessment_submit(assessment=assessment, user=user)

@@ -14,6 +14,7 @@ from .factories import (
     contributor,
     lead,
     reviewer,
+    submit_answered,
 )
 
 pytestmark = pytest.mark.django_db
@@ -34,14 +35,7 @@ def setup(framework):
         issuer=the_lead.issuer, framework=framework, user=the_lead, cohort=cohort_a
     )
     fw = selectors.framework_of(framework)
-    proposals = {}
-    for item in fw.iter_items():
-        if item.kind == "maturity":
-            proposals[item.code] = Proposed(level=2)
-        elif item.kind == "choice":
-            proposals[item.code] = Proposed(choice=item.options[0].code)
-    services.answers_save(assessment=assessment, proposals=proposals, user=the_lead)
-    services.assessment_submit(assessment=assessment, user=the_lead)
+    submit_answered(assessment, the_lead)
     return {"a": assessment, "lead": the_lead, "rev_a": rev_a, "rev_b": rev_b, "fw": fw}
 
 

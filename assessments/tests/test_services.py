@@ -9,7 +9,7 @@ from assessments import selectors, services
 from assessments.models import Answer, AnswerRevision, AssessmentStatus, ScoreComponent
 from assessments.services import Proposed
 
-from .factories import contributor, lead
+from .factories import answer_mandatory, contributor, lead
 
 pytestmark = pytest.mark.django_db
 
@@ -154,16 +154,6 @@ def test_unknown_item_codes_are_ignored(setup):
     assert not outcome.saved and not outcome.conflicts
 
 
-def _answer_everything(assessment, fw, user, level=3):
-    proposals = {}
-    for item in fw.iter_items():
-        if item.kind == "maturity":
-            proposals[item.code] = Proposed(level=level)
-        elif item.kind == "choice":
-            proposals[item.code] = Proposed(choice=item.options[-1].code)
-    services.answers_save(assessment=assessment, proposals=proposals, user=user)
-
-
 def test_submit_refuses_while_mandatory_items_are_missing(setup):
     the_lead, _, assessment, fw = setup
     with pytest.raises(services.SubmitError) as exc:
@@ -174,15 +164,15 @@ def test_submit_refuses_while_mandatory_items_are_missing(setup):
 
 
 def test_contributor_cannot_submit(setup):
-    the_lead, colleague, assessment, fw = setup
-    _answer_everything(assessment, fw, the_lead)
+    the_lead, colleague, assessment, _fw = setup
+    answer_mandatory(assessment, the_lead, level=3, option=-1)
     with pytest.raises(PermissionDenied):
         services.assessment_submit(assessment=assessment, user=colleague)
 
 
 def test_submit_stores_a_snapshot_with_the_framework_version_and_locks(setup, framework):
     the_lead, _, assessment, fw = setup
-    _answer_everything(assessment, fw, the_lead, level=3)
+    answer_mandatory(assessment, the_lead, level=3, option=-1)
     snapshot = services.assessment_submit(assessment=assessment, user=the_lead)
     assessment.refresh_from_db()
     assert assessment.status == AssessmentStatus.SUBMITTED and assessment.submitted_by == the_lead
@@ -210,7 +200,7 @@ def test_submit_stores_a_snapshot_with_the_framework_version_and_locks(setup, fr
 
 def test_dont_know_satisfies_mandatory_for_submission(setup):
     the_lead, _, assessment, fw = setup
-    _answer_everything(assessment, fw, the_lead)
+    answer_mandatory(assessment, the_lead, level=3, option=-1)
     code = maturity_codes(fw, 1)[0]
     services.answers_save(
         assessment=assessment,

@@ -18,13 +18,13 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.models import User
 from assessments import selectors, services
-from assessments.services import Proposed
 from assessments.tests.factories import (
     PASSWORD,
     CohortFactory,
     association_admin,
     lead,
     reviewer,
+    submit_answered,
 )
 
 pytestmark = pytest.mark.django_db
@@ -59,14 +59,7 @@ def world(framework):
     done = services.assessment_create(
         issuer=submitting.issuer, framework=framework, user=submitting, cohort=cohort
     )
-    proposals = {}
-    for item in fw.iter_items():
-        if item.kind == "maturity":
-            proposals[item.code] = Proposed(level=2)
-        elif item.kind == "choice":
-            proposals[item.code] = Proposed(choice=item.options[0].code)
-    services.answers_save(assessment=done, proposals=proposals, user=submitting)
-    services.assessment_submit(assessment=done, user=submitting)
+    submit_answered(done, submitting)
 
     shift = fw.shifts[0]
     item = next(i for i in shift.items if i.kind == "maturity")

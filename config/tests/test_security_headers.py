@@ -10,9 +10,8 @@ from django.conf import settings
 from django.test import Client, override_settings
 from django.urls import reverse
 
-from assessments import selectors, services
-from assessments.services import Proposed
-from assessments.tests.factories import PASSWORD, lead
+from assessments import services
+from assessments.tests.factories import PASSWORD, lead, submit_answered
 
 pytestmark = pytest.mark.django_db
 
@@ -118,15 +117,7 @@ def test_templates_have_no_inline_script_or_event_handler():
 def submitted(framework):
     the_lead = lead()
     assessment = services.assessment_start(user=the_lead, framework=framework)
-    fw = selectors.framework_of(framework)
-    proposals = {}
-    for item in fw.iter_items():
-        if item.kind == "maturity":
-            proposals[item.code] = Proposed(level=3)
-        elif item.kind == "choice":
-            proposals[item.code] = Proposed(choice=item.options[0].code)
-    services.answers_save(assessment=assessment, proposals=proposals, user=the_lead)
-    services.assessment_submit(assessment=assessment, user=the_lead)
+    submit_answered(assessment, the_lead, level=3)
     client = Client()
     client.force_login(the_lead)
     return client, assessment

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from io import StringIO
-from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -16,6 +13,7 @@ from reports.rendering import BundledAssetsOnly, html_to_pdf
 from reports.services import report_pdf, snapshot_load
 
 from .conftest import submit_synthetic
+from .poppler import pdffonts, pdftotext
 
 pytestmark = pytest.mark.django_db
 
@@ -24,24 +22,6 @@ HOSTILE = (
     "<style>body{background:url(http://127.0.0.1:9/x.png)}</style>"
     '<div style="background:url(file:///etc/hostname)">x</div><script>alert(1)</script>'
 )
-
-
-def pdftotext(pdf: bytes, tmp_path: Path) -> str:
-    if not shutil.which("pdftotext"):
-        pytest.fail("poppler-utils is required (apt-get install poppler-utils)")
-    path = tmp_path / "r.pdf"
-    path.write_bytes(pdf)
-    return subprocess.run(
-        ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
-    ).stdout
-
-
-def pdffonts(pdf: bytes, tmp_path: Path) -> str:
-    path = tmp_path / "f.pdf"
-    path.write_bytes(pdf)
-    return subprocess.run(
-        ["pdffonts", str(path)], capture_output=True, text=True, check=True
-    ).stdout
 
 
 @pytest.fixture

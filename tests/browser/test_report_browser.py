@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import subprocess
 
 import pytest
 from django.conf import settings
@@ -13,6 +12,7 @@ from assessments.services import framework_load
 from assessments.tests.factories import IssuerFactory
 from conftest import V1_PATH
 from reports.tests.conftest import submit_synthetic
+from reports.tests.poppler import pdftotext
 
 from .conftest import ARTIFACTS, screenshot
 from .test_wizard_browser import login
@@ -56,9 +56,7 @@ def test_lead_generates_and_downloads_the_zh_hant_report(page, settings, tmp_pat
     assert download.suggested_filename.endswith("-zh-hant.pdf")
     path = tmp_path / "report.pdf"
     download.save_as(path)
-    text = subprocess.run(
-        ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
-    ).stdout
+    text = pdftotext(path, tmp_path)
     assert "獅子山物流控股有限公司" in text
     overall = ScoreSnapshot.objects.get(pk=snapshot.pk).overall_score
     assert f"{overall:.0f}" in text

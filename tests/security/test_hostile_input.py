@@ -17,10 +17,7 @@ import csv
 import io
 import logging
 import re
-import shutil
-import subprocess
 from html.parser import HTMLParser
-from pathlib import Path
 from typing import Any
 
 import openpyxl
@@ -37,6 +34,7 @@ from cohorts.exports import FORMULA_START
 from cohorts.models import Cohort
 from reports import services as report_services
 from reports.rendering import html_to_pdf
+from reports.tests.poppler import pdftotext
 
 from .corpus import (
     COHORT_NAME_EN,
@@ -453,16 +451,6 @@ def test_html_report_shows_hostile_text_escaped(language, hostile):
     name = ISSUER_NAME_EN if language == "en" else ISSUER_NAME_ZH
     cohort = COHORT_NAME_EN if language == "en" else COHORT_NAME_ZH
     assert_inert(html, [name, cohort, *w.extra["notes"]], f"report view ({language})")
-
-
-def pdftotext(pdf: bytes, tmp_path: Path) -> str:
-    if not shutil.which("pdftotext"):
-        pytest.fail("poppler-utils is required (apt-get install poppler-utils)")
-    path = tmp_path / "r.pdf"
-    path.write_bytes(pdf)
-    return subprocess.run(
-        ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
-    ).stdout
 
 
 PDF_NOTES = (XSS[0], XSS[3], TEMPLATE[0], TEMPLATE[1], CSS[0], CSS[2], CSS[4], FORMULA[0])
