@@ -6,7 +6,7 @@ Usage:
 
 PostgreSQL only, on a database of its own: the name must contain "bench" (default
 ai_readiness_bench on 127.0.0.1, created if missing, then migrated). For each size it
-generates the synthetic market (`cohorts.market`, replacing the previous one; timed), runs
+generates the synthetic market (`devdata.market`, replacing the previous one; timed), runs
 VACUUM ANALYZE (the steady state autovacuum keeps a live database in), then requests the
 latest cohort's dashboard through the Django test Client logged in as an association
 admin: three warm-up rounds, then --requests rounds, each requesting every filter/sort/page
@@ -115,7 +115,7 @@ def generate(issuers: int, cohorts: int, seed: int, year: int) -> float:
 
     from assessments.selectors import framework_latest
     from assessments.services import framework_load_all
-    from cohorts.market import market_generate
+    from devdata.market import market_generate
 
     framework_load_all()
     version = framework_latest()
@@ -142,7 +142,7 @@ def measure(size: int, args: argparse.Namespace) -> list[tuple[str, ...]]:
 
     from accounts.models import Role, User
     from assessments.models import ScoreSnapshot
-    from cohorts.market import SLUG_PREFIX, generated_issuers
+    from devdata.market import SLUG_PREFIX, generated_issuers
     from reports.benchmarks import peer_benchmarks
     from reports.services import snapshot_load
 
@@ -261,7 +261,7 @@ def main() -> None:
     if not args.generate and len(sizes) > 1:
         parser.error("--no-generate measures the data already there: give one size")
     setup(os.environ.get("DATABASE_URL") or DEFAULT_URL)
-    from cohorts.market import MarketError
+    from devdata.market import MarketError
 
     rows: list[tuple[str, ...]] = []
     for size in sizes:

@@ -76,7 +76,7 @@ def run_exports(
     )
     if cohort is None:
         if not found:
-            msg = "no market cohort: run generate_market (see cohorts/market.py) first"
+            msg = "no market cohort: run generate_market (see devdata/market.py) first"
             log(f"exports: skipped, {msg}")
             return [Row("cohort export", "skipped", msg)], {"skipped": msg}
         cohort = found["slug"]

@@ -63,11 +63,11 @@ def build(*, leads: int, bulk: int, reset_reports: bool) -> dict[str, Any]:
         Role,
         User,
     )
-    from assessments.demo import random_profile, synthetic_answers
     from assessments.models import Answer, Assessment, AssessmentStatus
     from assessments.selectors import framework_latest, framework_of
     from assessments.services import assessment_create, framework_load_all, snapshot_create
     from cohorts.models import Cohort, CohortStatus
+    from devdata.demo import random_profile, synthetic_answers
     from reports.models import Report
 
     framework_load_all()

@@ -178,7 +178,7 @@ def run_dashboard(run: Run) -> None:
     state = market_state(db)
     have_market = bool(state and state["issuers"] >= MARKET_ISSUERS)
     script = common.ROOT / "bench" / "dashboard.py"
-    command = common.ROOT / "cohorts" / "management" / "commands" / "generate_market.py"
+    command = common.ROOT / "devdata" / "management" / "commands" / "generate_market.py"
     if script.exists():
         args = [common.PY, str(script), *run.args.dashboard_args.split()]
         if not run.args.dashboard_args:

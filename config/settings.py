@@ -51,6 +51,11 @@ INSTALLED_APPS = [
     "cohorts",
     "reports",
 ]
+# Development data (`seed_demo`, `generate_market`): only where DEBUG is on, so production
+# settings do not even know those commands. The test and benchmark settings add it too.
+DEVDATA_APP = "devdata"
+if DEBUG:
+    INSTALLED_APPS.append(DEVDATA_APP)
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

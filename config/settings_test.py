@@ -7,6 +7,9 @@ os.environ.setdefault("DEBUG", "false")
 
 from config.settings import *  # noqa: F403
 
+if DEVDATA_APP not in INSTALLED_APPS:  # noqa: F405
+    INSTALLED_APPS.append(DEVDATA_APP)  # noqa: F405
+
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # The test client and the browser tests' live server speak plain HTTP; the production

@@ -17,8 +17,8 @@ from assessments.tests.factories import (
     lead,
     reviewer,
 )
-from cohorts import market
 from cohorts.dashboard import aggregates_refresh, cohort_dashboard
+from devdata import market
 from reports.tests.conftest import submit_synthetic
 
 pytestmark = pytest.mark.django_db

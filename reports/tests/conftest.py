@@ -6,9 +6,9 @@ import pytest
 
 from accounts.models import Board, Industry, MarketCapBand
 from assessments import selectors, services
-from assessments.demo import random_profile, synthetic_answers
 from assessments.models import Answer
 from assessments.tests.factories import IssuerFactory, lead
+from devdata.demo import random_profile, synthetic_answers
 
 
 @pytest.fixture(autouse=True)

@@ -19,12 +19,12 @@ from accounts.models import (
     Role,
     User,
 )
-from assessments.demo import PLACES, SUFFIXES, random_profile, synthetic_answers
 from assessments.models import Answer, Assessment, AssessmentStatus, FrameworkVersion
 from assessments.scoring import AnswerValue
 from assessments.selectors import framework_of
 from assessments.services import assessment_create, framework_load_all, snapshot_create
 from cohorts.models import Cohort, CohortStatus
+from devdata.demo import PLACES, SUFFIXES, random_profile, synthetic_answers
 
 DEMO_PASSWORD = "demo-pass-2026"
 DEMO_USERS = [

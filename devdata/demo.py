@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from .framework import Framework, ItemDef
-from .scoring import AnswerValue
+from assessments.framework import Framework, ItemDef
+from assessments.scoring import AnswerValue
 
 ARCHETYPES: dict[str, dict[str, float]] = {
     "governance_first": {"profit": -0.4, "growth": -0.8, "intangibles": 0.0, "governance": 1.0},

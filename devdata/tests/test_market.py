@@ -29,8 +29,8 @@ from assessments.tests.factories import (
     client_for,
     lead,
 )
-from cohorts import market
 from cohorts.models import Cohort
+from devdata import market
 from reports.benchmarks import peer_benchmarks
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from assessments.selectors import framework_latest
 from assessments.services import framework_load_all
-from cohorts import market
+from devdata import market
 
 
 class Command(BaseCommand):

@@ -6,16 +6,16 @@ scores exactly as `assessments.services.snapshot_create` would store them (compu
 pure `assessments.scoring.score` from the very answers written). It exists to measure the
 association's pages at the size of the market (about 2,600 issuers).
 
-Why in `cohorts`: it creates cohorts, and this app already depends on `accounts` and
-`assessments`; `assessments` must not import cohort code.
+Why in `devdata`: it is development data (benchmarks), so it lives in the development-only
+top layer, which may import every app; no production app imports it.
 
 What makes the data realistic (all deterministic for a given seed):
 - each issuer has an underlying maturity, moved by its industry, market-cap band and
-  board (GEM companies are smaller), and an archetype (`assessments.demo.ARCHETYPES`)
+  board (GEM companies are smaller), and an archetype (`devdata.demo.ARCHETYPES`)
   that makes it stronger in some shifts than others;
 - each programme year the issuer improves a little (its own growth rate), with some
   year-to-year wobble; every item has a market-wide difficulty and per-answer noise
-  (`assessments.demo.synthetic_answer`);
+  (`devdata.demo.synthetic_answer`);
 - past programme years are closed (submitted or approved); the latest year is open, with
   issuers not started, part-way through, submitted, returned and approved.
 
@@ -49,7 +49,6 @@ from accounts.models import (
     RevenueBand,
     User,
 )
-from assessments.demo import ARCHETYPES, PLACES, SUFFIXES, Profile, synthetic_answer
 from assessments.framework import Framework, ItemDef
 from assessments.models import (
     Answer,
@@ -65,9 +64,9 @@ from assessments.models import (
 from assessments.scoring import AnswerValue, score
 from assessments.selectors import framework_of
 from assessments.services import snapshot_component_values, snapshot_values
+from cohorts.models import Cohort, CohortStatus
+from devdata.demo import ARCHETYPES, PLACES, SUFFIXES, Profile, synthetic_answer
 from reports.models import Report
-
-from .models import Cohort, CohortStatus
 
 FIRST_CODE = 70000
 MAX_ISSUERS = 10_000
