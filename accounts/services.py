@@ -6,12 +6,12 @@ from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied
-from django.core.mail import send_mail
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+
+from core.mail import templated_mail_send
 
 from .models import Role, User
 
@@ -48,14 +48,11 @@ def send_invitation(*, user: User, inviter: str, base_url: str) -> None:
         },
     )
     context = {"inviter": inviter, "colleague": user, "issuer": user.issuer, "link": link}
-    # The subject shows the issuer's name, which may hold line breaks: a mail header may
-    # not (send_mail would raise BadHeaderError), so all whitespace becomes single spaces.
-    subject = " ".join(render_to_string("accounts/invite_subject.txt", context).split())
-    send_mail(
-        subject=subject,
-        message=render_to_string("accounts/invite_email.txt", context),
-        from_email=None,
-        recipient_list=[user.email],
+    templated_mail_send(
+        subject_template="accounts/invite_subject.txt",
+        body_template="accounts/invite_email.txt",
+        context=context,
+        to=[user.email],
     )
 
 

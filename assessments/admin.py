@@ -5,20 +5,9 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from core.admin import ReadOnlyAdmin
+
 from .models import Assessment, FrameworkVersion, ScoreSnapshot
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Answers and scores change only through the services that keep their history."""
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(FrameworkVersion)

@@ -21,7 +21,7 @@ from assessments.models import (
     ScoreSnapshot,
 )
 from assessments.selectors import framework_of
-from reports.benchmarks import PercentileCont
+from core.aggregates import PercentileCont
 
 from .models import Cohort
 

@@ -22,32 +22,12 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Aggregate, FloatField
 
 from accounts.models import Issuer
 from assessments.models import Assessment, ScoreSnapshot
 
 GROUP_KEYS = ("all", "cohort", "industry", "size", "board")
 OVERALL = ""  # the measure key of the overall score; shift codes are never empty
-
-
-class PercentileCont(Aggregate):
-    """SQL percentile_cont (PostgreSQL); on SQLite a Python aggregate registered in db.py."""
-
-    function = "percentile_cont"
-    name = "PercentileCont"
-    output_field = FloatField()
-    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
-
-    def __init__(self, expression: Any, fraction: float, **extra: Any) -> None:
-        if not 0 <= fraction <= 1:
-            raise ValueError("fraction must be within 0..1")
-        super().__init__(expression, fraction=repr(float(fraction)), **extra)
-
-    def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
-        clone = self.copy()
-        clone.template = "percentile_cont_py(%(expressions)s, %(fraction)s)"
-        return super(PercentileCont, clone).as_sql(compiler, connection, **extra_context)
 
 
 @dataclass
@@ -262,12 +242,17 @@ def _stat(
     )
 
 
+def min_group_size(min_group: int | None = None) -> int:
+    """Other issuers a group needs to be shown: PEER_MIN_GROUP, never below 5."""
+    return max(5, min_group or settings.PEER_MIN_GROUP)
+
+
 def peer_benchmarks(*, snapshot: ScoreSnapshot, min_group: int | None = None) -> list[PeerGroup]:
     """Peer groups for one snapshot, in display order, with withheld groups marked.
 
     One query (plus the viewer's issuer and assessment when not already loaded).
     """
-    min_group = max(5, min_group or settings.PEER_MIN_GROUP)
+    min_group = min_group_size(min_group)
     groups = _group_conditions(snapshot)
     keys = list(groups)
     measures = [OVERALL, *sorted(snapshot.shift_scores or {})]

@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 from accounts.models import Industry
 from assessments.models import ScoreSnapshot
 from assessments.tests.factories import IssuerFactory
+from core.db import percentile_cont
 from reports.benchmarks import disclosure, peer_benchmarks
-from reports.db import percentile_cont
 
 from .conftest import submit_synthetic
 

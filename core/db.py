@@ -39,4 +39,4 @@ def _register(sender: Any, connection: Any, **kwargs: Any) -> None:
 
 
 def install() -> None:
-    connection_created.connect(_register, dispatch_uid="reports.percentile_cont_py")
+    connection_created.connect(_register, dispatch_uid="core.percentile_cont_py")
