@@ -7,32 +7,14 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 from django.views.i18n import set_language as django_set_language
-
-from assessments import selectors
 
 from .forms import InviteColleagueForm
 from .http import AuthedRequest
 from .middleware import LANGUAGE_CODES
 from .models import User
 from .services import colleague_invite, user_language_set
-
-
-@login_required
-@require_GET
-def home(request: AuthedRequest) -> HttpResponse:
-    user = request.user
-    assessments = list(selectors.assessments_for_home(user)[:50])
-    return render(
-        request,
-        "home.html",
-        {
-            "assessments": assessments,
-            "open_assessment": next((a for a in assessments if a.is_editable), None),
-            "has_submitted": any(a.submitted_at for a in assessments),
-        },
-    )
 
 
 def lockout(

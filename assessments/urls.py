@@ -13,7 +13,6 @@ urlpatterns = [
     path("<int:pk>/step/<slug:shift>/autosave/", views.autosave, name="autosave"),
     path("<int:pk>/review/", views.review, name="review"),
     path("<int:pk>/submit/", views.submit, name="submit"),
-    path("<int:pk>/results/", views.results, name="results"),
     path("<int:pk>/review-submission/", views.review_submission, name="review_submission"),
     path("<int:pk>/history/", views.history, name="history"),
 ]

@@ -19,10 +19,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.http import AuthedRequest
-from reports import selectors as report_selectors
-from reports import services as report_services
-from reports.benchmarks import peer_benchmarks
-from reports.content import change_summary, group_name
 
 from . import presenters, selectors, services
 from .forms import IssuerProfileForm, ReviewForm, StepForm
@@ -159,6 +155,22 @@ def _wizard_context(
 
 @login_required
 @require_GET
+def home(request: AuthedRequest) -> HttpResponse:
+    user = request.user
+    assessments = list(selectors.assessments_for_home(user)[:50])
+    return render(
+        request,
+        "home.html",
+        {
+            "assessments": assessments,
+            "open_assessment": next((a for a in assessments if a.is_editable), None),
+            "has_submitted": any(a.submitted_at for a in assessments),
+        },
+    )
+
+
+@login_required
+@require_GET
 def current(request: AuthedRequest) -> HttpResponse:
     """Where a person lands after login by invitation: their open assessment, else home."""
     user = request.user
@@ -196,7 +208,7 @@ def assessment_start(request: AuthedRequest) -> HttpResponse:
 def assessment_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     assessment = selectors.assessment_for_user(user=request.user, pk=pk)
     if not assessment.is_editable:
-        return redirect("assessments:results", pk=pk)
+        return redirect("reports:results", pk=pk)
     if not assessment.issuer.profile_confirmed_at:
         return redirect("assessments:profile", pk=pk)
     fw = selectors.framework_of(assessment.framework)
@@ -396,7 +408,7 @@ def submit(request: AuthedRequest, pk: int) -> HttpResponse:
         return redirect("assessments:review", pk=pk)
     except services.AssessmentLocked:
         messages.info(request, _("This assessment has already been submitted."))
-        return redirect("assessments:results", pk=pk)
+        return redirect("reports:results", pk=pk)
     except services.SubmitError as exc:
         messages.error(
             request,
@@ -405,31 +417,7 @@ def submit(request: AuthedRequest, pk: int) -> HttpResponse:
         )
         return redirect("assessments:review", pk=pk)
     messages.success(request, _("Submitted. Your scores are below."))
-    return redirect("assessments:results", pk=pk)
-
-
-@login_required
-@require_GET
-def results(request: AuthedRequest, pk: int) -> HttpResponse:
-    assessment = selectors.assessment_for_user(user=request.user, pk=pk)
-    snapshot_id = selectors.latest_snapshot_id(assessment)
-    if snapshot_id is None:
-        messages.info(request, _("Scores appear here once the assessment is submitted."))
-        return redirect("assessments:review", pk=pk)
-    # A snapshot is always scored on its assessment's framework version.
-    fw = selectors.framework_of(assessment.framework)
-    snapshot = report_services.snapshot_load(snapshot_id=snapshot_id)
-    groups = peer_benchmarks(snapshot=snapshot)
-    context = {
-        "assessment": assessment,
-        "snapshot": snapshot,
-        "r": presenters.results(fw, snapshot.result, get_language()),
-        "reports": report_selectors.reports_for_latest(assessment),
-        "peer_groups": [(group_name(g.key, assessment), g) for g in groups],
-        "shift_names": {s.code: s.name.get(get_language()) for s in fw.shifts},
-        "changes": change_summary(snapshot=snapshot, fw=fw, language=get_language()),
-    }
-    return render(request, "assessments/results.html", context)
+    return redirect("reports:results", pk=pk)
 
 
 @login_required

@@ -2,15 +2,16 @@ from django.contrib import admin
 from django.urls import include, path
 
 from accounts import views as account_views
+from assessments import views as assessment_views
 from config import health
 
 urlpatterns = [
-    path("", account_views.home, name="home"),
+    path("", assessment_views.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
     path("i18n/setlang/", account_views.set_language, name="set_language"),
     path("accounts/", include("accounts.urls")),
     path("assessments/", include("assessments.urls")),
-    path("reports/", include("reports.urls")),
+    path("", include("reports.urls")),  # /reports/… and the results page
     path("cohorts/", include("cohorts.urls")),
     path("admin/", admin.site.urls),
 ]

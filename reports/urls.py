@@ -4,9 +4,12 @@ from . import views
 
 app_name = "reports"
 
+# Included at the site root (config/urls.py): the results page keeps the path it had when it
+# lived in assessments, which people have bookmarked and e-mails link to.
 urlpatterns = [
-    path("<int:pk>/request/", views.request_report, name="request"),
-    path("<int:pk>/status/", views.report_status, name="status"),
-    path("<int:pk>/<str:language>/download/", views.download, name="download"),
-    path("<int:pk>/<str:language>/view/", views.view_html, name="view"),
+    path("assessments/<int:pk>/results/", views.results, name="results"),
+    path("reports/<int:pk>/request/", views.request_report, name="request"),
+    path("reports/<int:pk>/status/", views.report_status, name="status"),
+    path("reports/<int:pk>/<str:language>/download/", views.download, name="download"),
+    path("reports/<int:pk>/<str:language>/view/", views.view_html, name="view"),
 ]

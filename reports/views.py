@@ -4,8 +4,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -13,6 +14,7 @@ from accounts.http import AuthedRequest
 from assessments import selectors as assessment_selectors
 
 from . import selectors, services
+from .content import ResultContent
 from .models import ReportLanguage, ReportStatus
 
 
@@ -41,6 +43,25 @@ def _status_payload(request: AuthedRequest, pk: int) -> dict:
 
 
 @login_required
+@require_GET
+def results(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The results page: the same sections as the report (reports.content), on screen."""
+    assessment = assessment_selectors.assessment_for_user(user=request.user, pk=pk)
+    snapshot_id = assessment_selectors.latest_snapshot_id(assessment)
+    if snapshot_id is None:
+        messages.info(request, _("Scores appear here once the assessment is submitted."))
+        return redirect("assessments:review", pk=pk)
+    snapshot = services.snapshot_load(snapshot_id=snapshot_id)
+    context = {
+        "assessment": assessment,
+        "snapshot": snapshot,
+        "content": ResultContent(snapshot=snapshot, language=get_language()),
+        "reports": selectors.reports_for_latest(assessment),
+    }
+    return render(request, "reports/results.html", context)
+
+
+@login_required
 @require_POST
 def request_report(request: AuthedRequest, pk: int) -> HttpResponse:
     assessment = assessment_selectors.assessment_for_user(user=request.user, pk=pk)
@@ -50,7 +71,7 @@ def request_report(request: AuthedRequest, pk: int) -> HttpResponse:
         if wants_json:
             return JsonResponse({"error": _("Choose English or Traditional Chinese.")}, status=400)
         messages.error(request, _("Choose English or Traditional Chinese."))
-        return redirect("assessments:results", pk=pk)
+        return redirect("reports:results", pk=pk)
     try:
         report = services.report_request(
             assessment=assessment,
@@ -76,7 +97,7 @@ def request_report(request: AuthedRequest, pk: int) -> HttpResponse:
         )
     else:
         messages.info(request, _("Your report has been queued. This page shows when it is ready."))
-    return redirect(reverse("assessments:results", args=[pk]) + "#reports")
+    return redirect(reverse("reports:results", args=[pk]) + "#reports")
 
 
 @login_required
@@ -114,7 +135,7 @@ def view_html(request: AuthedRequest, pk: int, language: str) -> HttpResponse:
     if snapshot_id is None:
         raise Http404
     language = _language_or_404(language)
-    links = [{"url": reverse("assessments:results", args=[pk]), "label": _("Back to results")}]
+    links = [{"url": reverse("reports:results", args=[pk]), "label": _("Back to results")}]
     html = services.report_html(
         snapshot=services.snapshot_load(snapshot_id=snapshot_id),
         language=language,

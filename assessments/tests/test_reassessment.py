@@ -84,7 +84,7 @@ def test_results_and_report_show_the_change_per_shift_and_dimension(last_year, f
     services.assessment_submit(assessment=second, user=the_lead)
     client = Client()
     client.login(request=login_request(), username=the_lead.email, password=PASSWORD)
-    html = client.get(reverse("assessments:results", args=[second.pk])).content.decode()
+    html = client.get(reverse("reports:results", args=[second.pk])).content.decode()
     assert "Change since your previous assessment" in html
     assert dim.name.en in html and "75.0" in html  # level 2 (25) → level 5 (100)
     report = client.get(reverse("reports:view", args=[second.pk, "en"])).content.decode()

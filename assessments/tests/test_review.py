@@ -47,7 +47,9 @@ def test_reviewer_scope(setup):
     a = setup["a"]
     assert client_for(setup["rev_a"]).get(url("review_submission", a)).status_code == 200
     assert client_for(setup["rev_b"]).get(url("review_submission", a)).status_code == 404
-    assert client_for(setup["rev_b"]).get(url("results", a)).status_code == 404
+    assert (
+        client_for(setup["rev_b"]).get(reverse("reports:results", args=[a.pk])).status_code == 404
+    )
     assert client_for(setup["lead"]).get(url("review_submission", a)).status_code == 404
     assert client_for(association_admin()).get(url("review_submission", a)).status_code == 200
     home_b = client_for(setup["rev_b"]).get(reverse("home")).content.decode()

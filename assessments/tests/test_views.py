@@ -179,7 +179,7 @@ def test_another_issuers_assessment_is_404_everywhere(ctx):
         reverse("assessments:profile", args=[assessment.pk]),
         step_url(assessment),
         reverse("assessments:review", args=[assessment.pk]),
-        reverse("assessments:results", args=[assessment.pk]),
+        reverse("reports:results", args=[assessment.pk]),
     ]
     for url in urls:
         assert stranger.get(url).status_code == 404, url
@@ -320,7 +320,7 @@ def test_submit_then_results_and_read_only(ctx):
     _answer_all(assessment, fw, the_lead)
     client = client_for(the_lead)
     response = client.post(reverse("assessments:submit", args=[assessment.pk]))
-    assert response["Location"] == reverse("assessments:results", args=[assessment.pk])
+    assert response["Location"] == reverse("reports:results", args=[assessment.pk])
     html = client.get(response["Location"]).content.decode()
     snapshot = assessment.snapshots.get()
     assert 75 < snapshot.overall_score < 100  # level 4 everywhere, top choice options
@@ -338,7 +338,7 @@ def test_submit_then_results_and_read_only(ctx):
     # Association staff can read results; another issuer cannot.
     assert (
         client_for(association_admin())
-        .get(reverse("assessments:results", args=[assessment.pk]))
+        .get(reverse("reports:results", args=[assessment.pk]))
         .status_code
         == 200
     )

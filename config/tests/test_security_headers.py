@@ -138,7 +138,7 @@ def test_the_html_report_styles_itself_with_the_responses_nonce(submitted):
 
 def test_the_results_page_has_no_nonce_and_no_inline_style_element(submitted):
     client, assessment = submitted
-    response = client.get(reverse("assessments:results", args=[assessment.pk]), secure=True)
+    response = client.get(reverse("reports:results", args=[assessment.pk]), secure=True)
     assert response.status_code == 200
     assert "<style" not in response.content.decode()
     assert policy(response)["style-src"] == ["'self'"]

@@ -115,7 +115,7 @@ def test_a_failed_render_is_recorded_and_can_be_retried(
 def test_results_page_generate_status_and_download(submitted, eager, oncommit):
     assessment, _ = submitted
     client = client_for(contributor(assessment.issuer))
-    results = reverse("assessments:results", args=[assessment.pk])
+    results = reverse("reports:results", args=[assessment.pk])
     html = client.get(results).content.decode()
     assert "Generate report" in html and "Not generated yet" in html
     with oncommit(execute=True):
@@ -203,7 +203,7 @@ def test_another_issuer_gets_404_on_every_report_url(submitted, eager, oncommit)
 def test_results_page_query_count_is_bounded(submitted, django_assert_max_num_queries):
     assessment, _ = submitted
     client = client_for(assessment.submitted_by)
-    url = reverse("assessments:results", args=[assessment.pk])
+    url = reverse("reports:results", args=[assessment.pk])
     client.get(url)
     with django_assert_max_num_queries(12):
         assert client.get(url).status_code == 200

@@ -119,7 +119,7 @@ def test_with_redis_stopped_pages_work_and_the_report_follows_when_it_returns(st
     after = Answer.objects.get(assessment=draft, item__code=item.code)
     assert after.level == int(level) and after.version == before.version + 1  # nothing lost
 
-    results_url = reverse("assessments:results", args=[submitted.pk])
+    results_url = reverse("reports:results", args=[submitted.pk])
     assert browser.get(results_url).status == 200
     started = time.monotonic()
     asked = browser.post(

@@ -197,7 +197,7 @@ TABLE: dict[str, Row] = {
     "assessments:submit": Row(a_pk,
         get=     "login  405    405    405    405    405    405",
         post=    "login  302    302+w  404    302    404    302"),
-    "assessments:results": Row(a_pk,
+    "reports:results": Row(a_pk,
         get=     "login  200    200    404    200    404    200",
         post=    "login  405    405    405    405    405    405"),
     "assessments:review_submission": Row(a_pk,

@@ -288,7 +288,7 @@ def wizard_pages(w: World) -> dict[str, tuple[str, str, list[str]]]:
             reverse("assessments:review", args=[a]),
             [*notes, *w.extra["comments"], w.extra["message"], CONTRIBUTOR_NAME],
         ),
-        "results": ("lead_a", reverse("assessments:results", args=[a]), [ISSUER_NAME_EN]),
+        "results": ("lead_a", reverse("reports:results", args=[a]), [ISSUER_NAME_EN]),
         "history": (
             "lead_a",
             reverse("assessments:history", args=[a]),

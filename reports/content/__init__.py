@@ -1,0 +1,43 @@
+"""What a result says, one module per section.
+
+Each section is a builder (keyword-only, typed) returning a small dataclass; every rule
+about what a result says (the primary peer group and group names, strengths and gaps, the
+strongest and weakest shift, priorities, the change since last time) lives in exactly one
+builder. `ResultContent` puts the sections together for one snapshot in one language; the
+results page (`reports.views.results`) and the report (`report_context`, for the HTML view
+and the PDF) both read it, so a section added here is available to both.
+"""
+
+from .changes import Change, Changes, changes_section, previous_snapshot
+from .evidence import EvidenceBlock, EvidenceNote, evidence_section
+from .method import Method, method_section
+from .peers import GroupView, Peers, group_name, peers_section
+from .priorities import Priority, priorities_section
+from .report import report_context
+from .result import ResultContent
+from .scores import Scores, scores_section
+from .shifts import ShiftSection, shift_sections
+
+__all__ = [
+    "Change",
+    "Changes",
+    "EvidenceBlock",
+    "EvidenceNote",
+    "GroupView",
+    "Method",
+    "Peers",
+    "Priority",
+    "ResultContent",
+    "Scores",
+    "ShiftSection",
+    "changes_section",
+    "evidence_section",
+    "group_name",
+    "method_section",
+    "peers_section",
+    "previous_snapshot",
+    "priorities_section",
+    "report_context",
+    "scores_section",
+    "shift_sections",
+]

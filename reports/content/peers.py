@@ -1,0 +1,71 @@
+"""How you compare: the anonymised peer groups (one query, reports.benchmarks), their names,
+and the primary group the rest of the result compares against."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+
+from assessments.models import Assessment, ScoreSnapshot
+
+from ..benchmarks import PeerGroup, Stat, peer_benchmarks
+
+# The group a result compares against when several are shown: the programme's own cohort
+# first, then the whole market, then the narrower groups.
+PRIMARY_ORDER = ("cohort", "all", "industry", "size", "board")
+
+
+@dataclass(frozen=True)
+class GroupView:
+    key: str
+    name: str
+    n: int
+    shown: bool
+    reason: str
+    overall: Stat | None
+    shifts: dict[str, Stat]
+
+
+@dataclass(frozen=True)
+class Peers:
+    groups: list[GroupView]  # largest first, withheld ones included (with their reason)
+    primary: GroupView | None
+
+    @property
+    def primary_name(self) -> str:
+        return self.primary.name if self.primary else ""
+
+
+def group_name(key: str, assessment: Assessment) -> str:
+    issuer = assessment.issuer
+    if key == "all":
+        return _("All issuers")
+    if key == "cohort" and assessment.cohort:
+        return _("Cohort: %(name)s") % {"name": assessment.cohort.display_name}
+    if key == "industry":
+        return _("Industry: %(name)s") % {"name": issuer.get_industry_display()}
+    if key == "size":
+        return _("Market capitalisation: %(name)s") % {"name": issuer.get_market_cap_band_display()}
+    return _("Board: %(name)s") % {"name": issuer.get_board_display()}
+
+
+def _view(group: PeerGroup, assessment: Assessment) -> GroupView:
+    return GroupView(
+        group.key,
+        group_name(group.key, assessment),
+        group.n,
+        group.shown,
+        group.reason,
+        group.overall,
+        group.shifts,
+    )
+
+
+def peers_section(*, snapshot: ScoreSnapshot) -> Peers:
+    """Group names are in the active language (the caller's translation.override)."""
+    assessment = snapshot.assessment
+    groups = [_view(g, assessment) for g in peer_benchmarks(snapshot=snapshot)]
+    shown = {g.key: g for g in groups if g.shown}
+    primary = next((shown[key] for key in PRIMARY_ORDER if key in shown), None)
+    return Peers(groups=groups, primary=primary)

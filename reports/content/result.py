@@ -1,0 +1,70 @@
+"""All sections of one result, as the results page and the report read them."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from django.utils import translation
+
+from assessments import selectors
+from assessments.framework import Framework
+from assessments.models import ScoreSnapshot
+
+from .changes import Changes, changes_section
+from .evidence import EvidenceBlock, evidence_section
+from .method import Method, method_section
+from .peers import Peers, peers_section
+from .priorities import Priority, priorities_section
+from .scores import Scores, scores_section
+from .shifts import ShiftSection, shift_sections
+
+
+class ResultContent:
+    """One snapshot's result in `language`, section by section.
+
+    Each section is built on first use (and once), so a page pays only for what it shows:
+    the results page never reads the evidence notes, which load every answer. A section is
+    built in `language` whatever language is active when a template first reads it.
+    """
+
+    def __init__(self, *, snapshot: ScoreSnapshot, language: str) -> None:
+        self.snapshot = snapshot
+        self.assessment = snapshot.assessment
+        self.language = language
+        # A snapshot is always scored on its assessment's framework version.
+        self.framework: Framework = selectors.framework_of(self.assessment.framework)
+
+    @cached_property
+    def scores(self) -> Scores:
+        with translation.override(self.language):
+            return scores_section(snapshot=self.snapshot, fw=self.framework, language=self.language)
+
+    @cached_property
+    def peers(self) -> Peers:
+        with translation.override(self.language):
+            return peers_section(snapshot=self.snapshot)
+
+    @cached_property
+    def shifts(self) -> list[ShiftSection]:
+        return shift_sections(
+            scores=self.scores, peers=self.peers, fw=self.framework, language=self.language
+        )
+
+    @cached_property
+    def priorities(self) -> list[Priority]:
+        return priorities_section(scores=self.scores, fw=self.framework, language=self.language)
+
+    @cached_property
+    def changes(self) -> Changes | None:
+        return changes_section(snapshot=self.snapshot, fw=self.framework, language=self.language)
+
+    @cached_property
+    def evidence(self) -> list[EvidenceBlock]:
+        with translation.override(self.language):
+            return evidence_section(
+                assessment=self.assessment, fw=self.framework, language=self.language
+            )
+
+    @cached_property
+    def method(self) -> Method:
+        return method_section(fw=self.framework, language=self.language)
