@@ -41,10 +41,12 @@ test: setup
 faults: setup
 	$(BIN)/pytest tests/faults
 
+# lint-imports: apps import one way (pyproject.toml [tool.importlinter], ARCHITECTURE.md).
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
+	$(BIN)/lint-imports --no-cache
 
 format: setup
 	$(BIN)/ruff format .
