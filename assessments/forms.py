@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 from crispy_forms.helper import FormHelper
@@ -12,11 +11,11 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Issuer
 
+from . import kinds
 from .framework import Dimension, ItemDef, Shift
 from .models import Answer, AnswerRevision, Confidence
 from .services import Proposed
 
-DONT_KNOW = "dk"
 NOTE_MAX = 4000
 VERSION_MAX = 2**31 - 1  # PositiveIntegerField's range on every supported database
 
@@ -97,46 +96,8 @@ class StepForm(forms.Form):
     def _add_item_fields(self, item: ItemDef, answer: Answer | None) -> None:
         lang = self.language
         code = item.code
-        label = item.text.get(lang)
-        if item.kind == "figure":
-            assert item.min_value is not None and item.max_value is not None
-            self.fields[_f(code, "value")] = forms.DecimalField(
-                label=label,
-                required=False,
-                min_value=item.min_value,
-                max_value=item.max_value,
-                decimal_places=item.decimals,
-                max_digits=16,
-                widget=forms.NumberInput(
-                    attrs={
-                        "step": str(Decimal(1).scaleb(-item.decimals)),
-                        "inputmode": "decimal",
-                        "min": str(item.min_value),
-                        "max": str(item.max_value),
-                    }
-                ),
-                initial=answer.number.normalize() if answer and answer.number is not None else None,
-            )
-            self.fields[_f(code, "dk")] = forms.BooleanField(
-                label=_("Don't know"), required=False, initial=bool(answer and answer.dont_know)
-            )
-        else:
-            if item.kind == "maturity":
-                choices = [(str(n), d.get(lang)) for n, d in enumerate(item.levels, start=1)]
-                initial = str(answer.level) if answer and answer.level else None
-            else:
-                choices = [(o.code, o.label.get(lang)) for o in item.options]
-                initial = answer.choice if answer and answer.choice else None
-            if answer and answer.dont_know:
-                initial = DONT_KNOW
-            self.fields[_f(code, "value")] = forms.ChoiceField(
-                label=label,
-                required=False,
-                choices=[*choices, (DONT_KNOW, _("Don't know"))],
-                widget=forms.RadioSelect,
-                initial=initial,
-                error_messages={"invalid_choice": _("Choose one of the options shown.")},
-            )
+        for part, item_field in kinds.of(item).form_fields(item, answer, lang).items():
+            self.fields[_f(code, part)] = item_field
         self.fields[_f(code, "note")] = forms.CharField(
             label=_("Evidence note"),
             required=False,
@@ -169,13 +130,11 @@ class StepForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         for item in self.items:
-            if item.kind == "figure":
-                number = cleaned.get(_f(item.code, "value"))
-                if number is not None and cleaned.get(_f(item.code, "dk")):
-                    self.add_error(
-                        _f(item.code, "value"),
-                        _("Give a number or tick “Don't know”, not both."),
-                    )
+            error = kinds.of(item).form_error(
+                cleaned.get(_f(item.code, "value")), bool(cleaned.get(_f(item.code, "dk")))
+            )
+            if error:
+                self.add_error(_f(item.code, "value"), error)
         return cleaned
 
     def item_has_errors(self, code: str) -> bool:
@@ -194,25 +153,11 @@ class StepForm(forms.Form):
         for item in self.items:
             if self.item_has_errors(item.code):
                 continue
-            raw = data.get(_f(item.code, "value"))
-            level: int | None = None
-            choice = ""
-            number: Decimal | None = None
-            dont_know = False
-            if item.kind == "figure":
-                number = raw
-                dont_know = bool(data.get(_f(item.code, "dk")))
-            elif raw == DONT_KNOW:
-                dont_know = True
-            elif raw and item.kind == "maturity":
-                level = int(raw)
-            elif raw:
-                choice = raw
+            stored = kinds.of(item).from_form(
+                data.get(_f(item.code, "value")), bool(data.get(_f(item.code, "dk")))
+            )
             result[item.code] = Proposed(
-                level=level,
-                choice=choice,
-                number=number,
-                dont_know=dont_know,
+                **stored,
                 note=(data.get(_f(item.code, "note")) or "").strip(),
                 confidence=data.get(_f(item.code, "confidence")) or "",
                 base_version=data.get(_f(item.code, "base")) or 0,

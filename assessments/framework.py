@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from . import kinds
+
 LANGS = ("en", "zh-hant")
-ITEM_KINDS = ("maturity", "choice", "figure")
 RULE_KINDS = ("value_chain_stages", "dimension_min", "shift_min")
 
 
@@ -52,6 +53,8 @@ class ItemDef:
     help: Text | None
     shift_code: str
     dimension_code: str
+    scored: bool  # counts in scores: a positive weight and a scored kind (kinds.py)
+    # What the kinds need (kinds.py parses them): a new kind may add a field here.
     levels: tuple[Text, ...] = ()
     options: tuple[Option, ...] = ()
     value_chain_stage: str = ""
@@ -59,10 +62,6 @@ class ItemDef:
     min_value: Decimal | None = None
     max_value: Decimal | None = None
     decimals: int = 0
-
-    @property
-    def scored(self) -> bool:
-        return self.weight > 0 and self.kind != "figure"
 
     def option(self, code: str) -> Option | None:
         return next((o for o in self.options if o.code == code), None)
@@ -179,7 +178,7 @@ class Framework:
 # --- parsing ------------------------------------------------------------------------------
 
 
-def _text(raw: Any, where: str) -> Text:
+def parse_text(raw: Any, where: str) -> Text:
     if not isinstance(raw, Mapping) or set(raw) != set(LANGS):
         raise FrameworkError(f"{where}: expected a mapping with keys 'en' and 'zh-hant'")
     values = [raw[lang] for lang in LANGS]
@@ -188,89 +187,56 @@ def _text(raw: Any, where: str) -> Text:
     return Text(en=values[0].strip(), zh=values[1].strip())
 
 
-def _opt_text(raw: Any, where: str) -> Text | None:
-    return None if raw is None else _text(raw, where)
+def parse_opt_text(raw: Any, where: str) -> Text | None:
+    return None if raw is None else parse_text(raw, where)
 
 
-def _req(raw: Mapping[str, Any], key: str, where: str) -> Any:
+def required(raw: Mapping[str, Any], key: str, where: str) -> Any:
     if key not in raw:
         raise FrameworkError(f"{where}: '{key}' is missing")
     return raw[key]
 
 
-def _number(raw: Any, where: str, *, minimum: float = 0.0) -> float:
+def parse_number(raw: Any, where: str, *, minimum: float = 0.0) -> float:
     if isinstance(raw, bool) or not isinstance(raw, int | float) or raw < minimum:
         raise FrameworkError(f"{where}: expected a number ≥ {minimum}, got {raw!r}")
     return float(raw)
 
 
-def _option(raw: Mapping[str, Any], where: str, label_key: str = "label") -> Option:
-    score = _number(_req(raw, "score", where), f"{where}.score")
+def parse_option(raw: Mapping[str, Any], where: str, label_key: str = "label") -> Option:
+    score = parse_number(required(raw, "score", where), f"{where}.score")
     if score > 100:
         raise FrameworkError(f"{where}.score: must be between 0 and 100")
     return Option(
-        code=str(_req(raw, "code", where)),
+        code=str(required(raw, "code", where)),
         score=score,
-        label=_text(_req(raw, label_key, where), f"{where}.{label_key}"),
-        description=_opt_text(raw.get("description"), f"{where}.description"),
+        label=parse_text(required(raw, label_key, where), f"{where}.{label_key}"),
+        description=parse_opt_text(raw.get("description"), f"{where}.description"),
     )
 
 
 def _item(
     raw: Mapping[str, Any], where: str, shift: str, dim: str, depths: tuple[Option, ...]
 ) -> ItemDef:
-    code = str(_req(raw, "code", where))
+    code = str(required(raw, "code", where))
     where = f"item {code}"
     if not code.startswith(dim + "."):
         raise FrameworkError(f"{where}: code must start with its dimension code '{dim}.'")
-    kind = _req(raw, "kind", where)
-    if kind not in ITEM_KINDS:
-        raise FrameworkError(f"{where}: kind must be one of {', '.join(ITEM_KINDS)}")
-    common: dict[str, Any] = {
-        "code": code,
-        "kind": kind,
-        "weight": _number(raw.get("weight", 1), f"{where}.weight"),
-        "mandatory": bool(raw.get("mandatory", True)),
-        "text": _text(_req(raw, "text", where), f"{where}.text"),
-        "help": _opt_text(raw.get("help"), f"{where}.help"),
-        "shift_code": shift,
-        "dimension_code": dim,
-    }
-    if kind == "maturity":
-        levels = _req(raw, "levels", where)
-        if not isinstance(levels, list) or len(levels) != 5:
-            raise FrameworkError(f"{where}: a maturity item needs exactly 5 levels")
-        parsed = tuple(_text(t, f"{where}.levels[{i + 1}]") for i, t in enumerate(levels))
-        if len({t.en for t in parsed}) != 5 or len({t.zh for t in parsed}) != 5:
-            raise FrameworkError(f"{where}: the 5 level descriptors must be distinct")
-        return ItemDef(**common, levels=parsed)
-    if kind == "choice":
-        stage = raw.get("value_chain_stage", "")
-        if stage:
-            return ItemDef(**common, options=depths, value_chain_stage=str(stage))
-        options = _req(raw, "options", where)
-        if not isinstance(options, list) or len(options) < 2:
-            raise FrameworkError(f"{where}: a choice item needs at least 2 options")
-        parsed_opts = tuple(_option(o, f"{where}.options[{i}]") for i, o in enumerate(options))
-        if len({o.code for o in parsed_opts}) != len(parsed_opts):
-            raise FrameworkError(f"{where}: option codes must be unique")
-        return ItemDef(**common, options=parsed_opts)
-    lo, hi = _req(raw, "min", where), _req(raw, "max", where)
-    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (lo, hi)):
-        raise FrameworkError(f"{where}: min and max must be numbers")
-    if lo >= hi:
-        raise FrameworkError(f"{where}: min must be below max")
-    decimals = raw.get("decimals", 0)
-    if not isinstance(decimals, int) or not 0 <= decimals <= 4:
-        raise FrameworkError(f"{where}: decimals must be a whole number from 0 to 4")
-    if common["weight"] != 0:
-        raise FrameworkError(f"{where}: figure items are unscored; weight must be 0")
+    kind = kinds.get(required(raw, "kind", where))
+    if kind is None:
+        raise FrameworkError(f"{where}: kind must be one of {', '.join(kinds.codes())}")
+    weight = parse_number(raw.get("weight", 1), f"{where}.weight")
     return ItemDef(
-        **common,
-        unit=_text(_req(raw, "unit", where), f"{where}.unit"),
-        min_value=Decimal(str(lo)),
-        max_value=Decimal(str(hi)),
-        decimals=decimals,
+        code=code,
+        kind=kind.code,
+        weight=weight,
+        mandatory=bool(raw.get("mandatory", True)),
+        text=parse_text(required(raw, "text", where), f"{where}.text"),
+        help=parse_opt_text(raw.get("help"), f"{where}.help"),
+        shift_code=shift,
+        dimension_code=dim,
+        scored=weight > 0 and kind.scored,
+        **kind.parse(raw, where=where, weight=weight, depths=depths),
     )
 
 
@@ -278,23 +244,26 @@ def parse_framework(content: Mapping[str, Any]) -> Framework:
     """Validate content and return it as values. Raises FrameworkError with a location."""
     if not isinstance(content, Mapping):
         raise FrameworkError("the framework file must be a mapping at the top level")
-    version = _req(content, "version", "framework")
+    version = required(content, "version", "framework")
     if not isinstance(version, str) or not version.strip() or len(version) > 32:
         raise FrameworkError("framework.version: a non-empty string of at most 32 characters")
-    scoring = _req(content, "scoring", "framework")
-    share = _number(_req(scoring, "min_known_share", "scoring"), "scoring.min_known_share")
+    scoring = required(content, "scoring", "framework")
+    share = parse_number(required(scoring, "min_known_share", "scoring"), "scoring.min_known_share")
     if share > 1:
         raise FrameworkError("scoring.min_known_share: must be between 0 and 1")
     levels = tuple(
         Level(
-            level=int(_req(lv, "level", f"scoring.levels[{i}]")),
-            min_score=_number(_req(lv, "min_score", f"scoring.levels[{i}]"), "min_score"),
-            name=_text(_req(lv, "name", f"scoring.levels[{i}]"), f"scoring.levels[{i}].name"),
-            description=_text(
-                _req(lv, "description", f"scoring.levels[{i}]"), f"scoring.levels[{i}].description"
+            level=int(required(lv, "level", f"scoring.levels[{i}]")),
+            min_score=parse_number(required(lv, "min_score", f"scoring.levels[{i}]"), "min_score"),
+            name=parse_text(
+                required(lv, "name", f"scoring.levels[{i}]"), f"scoring.levels[{i}].name"
+            ),
+            description=parse_text(
+                required(lv, "description", f"scoring.levels[{i}]"),
+                f"scoring.levels[{i}].description",
             ),
         )
-        for i, lv in enumerate(_req(scoring, "levels", "scoring"))
+        for i, lv in enumerate(required(scoring, "levels", "scoring"))
     )
     if [lv.level for lv in levels] != [1, 2, 3, 4, 5] or levels[0].min_score != 0:
         raise FrameworkError("scoring.levels: levels 1..5 in order, the first with min_score 0")
@@ -303,23 +272,23 @@ def parse_framework(content: Mapping[str, Any]) -> Framework:
 
     def named(raw: Any, where: str) -> Named:
         return Named(
-            code=str(_req(raw, "code", where)),
-            name=_text(_req(raw, "name", where), f"{where}.name"),
-            description=_opt_text(raw.get("description"), f"{where}.description"),
+            code=str(required(raw, "code", where)),
+            name=parse_text(required(raw, "name", where), f"{where}.name"),
+            description=parse_opt_text(raw.get("description"), f"{where}.description"),
         )
 
     roles = tuple(
         named(r, f"value_roles[{i}]")
-        for i, r in enumerate(_req(content, "value_roles", "framework"))
+        for i, r in enumerate(required(content, "value_roles", "framework"))
     )
-    chain = _req(content, "value_chain", "framework")
+    chain = required(content, "value_chain", "framework")
     stages = tuple(named(s, f"value_chain.stages[{i}]") for i, s in enumerate(chain["stages"]))
     depths = tuple(
-        _option(d, f"value_chain.depths[{i}]", label_key="name")
-        for i, d in enumerate(_req(chain, "depths", "value_chain"))
+        parse_option(d, f"value_chain.depths[{i}]", label_key="name")
+        for i, d in enumerate(required(chain, "depths", "value_chain"))
     )
     tiers = tuple(
-        named(t, f"tiers[{i}]") for i, t in enumerate(_req(content, "tiers", "framework"))
+        named(t, f"tiers[{i}]") for i, t in enumerate(required(content, "tiers", "framework"))
     )
     tier_codes = {t.code for t in tiers}
     role_codes = {r.code for r in roles}
@@ -328,25 +297,27 @@ def parse_framework(content: Mapping[str, Any]) -> Framework:
 
     shifts: list[Shift] = []
     seen: set[str] = set()
-    for si, raw_shift in enumerate(_req(content, "shifts", "framework")):
-        scode = str(_req(raw_shift, "code", f"shifts[{si}]"))
+    for si, raw_shift in enumerate(required(content, "shifts", "framework")):
+        scode = str(required(raw_shift, "code", f"shifts[{si}]"))
         where = f"shift {scode}"
         dims: list[Dimension] = []
-        for di, raw_dim in enumerate(_req(raw_shift, "dimensions", where)):
-            dcode = str(_req(raw_dim, "code", f"{where}.dimensions[{di}]"))
+        for di, raw_dim in enumerate(required(raw_shift, "dimensions", where)):
+            dcode = str(required(raw_dim, "code", f"{where}.dimensions[{di}]"))
             dwhere = f"dimension {dcode}"
             if not dcode.startswith(scode + "."):
                 raise FrameworkError(f"{dwhere}: code must start with '{scode}.'")
-            role = _req(raw_dim, "value_role", dwhere)
+            role = required(raw_dim, "value_role", dwhere)
             if role not in role_codes:
                 raise FrameworkError(f"{dwhere}: value_role '{role}' is not a value role")
-            recs_raw = _req(raw_dim, "recommendations", dwhere)
+            recs_raw = required(raw_dim, "recommendations", dwhere)
             if not isinstance(recs_raw, Mapping) or {int(k) for k in recs_raw} != {1, 2, 3, 4, 5}:
                 raise FrameworkError(f"{dwhere}: recommendations need keys 1 to 5")
-            recs = {int(k): _text(v, f"{dwhere}.recommendations[{k}]") for k, v in recs_raw.items()}
+            recs = {
+                int(k): parse_text(v, f"{dwhere}.recommendations[{k}]") for k, v in recs_raw.items()
+            }
             items = tuple(
                 _item(raw_item, f"{dwhere}.items[{ii}]", scode, dcode, depths)
-                for ii, raw_item in enumerate(_req(raw_dim, "items", dwhere))
+                for ii, raw_item in enumerate(required(raw_dim, "items", dwhere))
             )
             if not items:
                 raise FrameworkError(f"{dwhere}: needs at least one item")
@@ -361,11 +332,11 @@ def parse_framework(content: Mapping[str, Any]) -> Framework:
             dims.append(
                 Dimension(
                     code=dcode,
-                    weight=_number(raw_dim.get("weight", 1), f"{dwhere}.weight", minimum=0.01),
+                    weight=parse_number(raw_dim.get("weight", 1), f"{dwhere}.weight", minimum=0.01),
                     value_role=role,
-                    name=_text(_req(raw_dim, "name", dwhere), f"{dwhere}.name"),
-                    description=_text(
-                        _req(raw_dim, "description", dwhere), f"{dwhere}.description"
+                    name=parse_text(required(raw_dim, "name", dwhere), f"{dwhere}.name"),
+                    description=parse_text(
+                        required(raw_dim, "description", dwhere), f"{dwhere}.description"
                     ),
                     recommendations=recs,
                     items=items,
@@ -377,9 +348,9 @@ def parse_framework(content: Mapping[str, Any]) -> Framework:
         shifts.append(
             Shift(
                 code=scode,
-                weight=_number(raw_shift.get("weight", 1), f"{where}.weight", minimum=0.01),
-                name=_text(_req(raw_shift, "name", where), f"{where}.name"),
-                purpose=_text(_req(raw_shift, "purpose", where), f"{where}.purpose"),
+                weight=parse_number(raw_shift.get("weight", 1), f"{where}.weight", minimum=0.01),
+                name=parse_text(required(raw_shift, "name", where), f"{where}.name"),
+                purpose=parse_text(required(raw_shift, "purpose", where), f"{where}.purpose"),
                 dimensions=tuple(dims),
             )
         )
@@ -388,17 +359,17 @@ def parse_framework(content: Mapping[str, Any]) -> Framework:
     dim_codes = {d.code for s in shifts for d in s.dimensions}
     shift_codes = {s.code for s in shifts}
 
-    rule_raw = _req(content, "tier_rule", "framework")
+    rule_raw = required(content, "tier_rule", "framework")
     conditions: list[TierCondition] = []
-    for ci, c in enumerate(_req(rule_raw, "conditions", "tier_rule")):
+    for ci, c in enumerate(required(rule_raw, "conditions", "tier_rule")):
         cwhere = f"tier_rule.conditions[{ci}]"
-        kind = _req(c, "kind", cwhere)
+        kind = required(c, "kind", cwhere)
         if kind not in RULE_KINDS:
             raise FrameworkError(f"{cwhere}: kind must be one of {', '.join(RULE_KINDS)}")
         cond = TierCondition(
-            code=str(_req(c, "code", cwhere)),
+            code=str(required(c, "code", cwhere)),
             kind=kind,
-            text=_text(_req(c, "text", cwhere), f"{cwhere}.text"),
+            text=parse_text(required(c, "text", cwhere), f"{cwhere}.text"),
             depth=str(c.get("depth", "")),
             min_count=int(c.get("min_count", 0)),
             target=str(c.get("dimension") or c.get("shift") or ""),
@@ -412,9 +383,9 @@ def parse_framework(content: Mapping[str, Any]) -> Framework:
             raise FrameworkError(f"{cwhere}: unknown shift '{cond.target}'")
         conditions.append(cond)
     rule = TierRule(
-        target=str(_req(rule_raw, "target", "tier_rule")),
-        otherwise=str(_req(rule_raw, "otherwise", "tier_rule")),
-        min_met=int(_req(rule_raw, "min_met", "tier_rule")),
+        target=str(required(rule_raw, "target", "tier_rule")),
+        otherwise=str(required(rule_raw, "otherwise", "tier_rule")),
+        min_met=int(required(rule_raw, "min_met", "tier_rule")),
         conditions=tuple(conditions),
     )
     if {rule.target, rule.otherwise} - tier_codes:
@@ -424,7 +395,7 @@ def parse_framework(content: Mapping[str, Any]) -> Framework:
 
     fw = Framework(
         version=version.strip(),
-        name=_text(_req(content, "name", "framework"), "framework.name"),
+        name=parse_text(required(content, "name", "framework"), "framework.name"),
         min_known_share=share,
         levels=levels,
         value_roles=roles,

@@ -5,7 +5,8 @@ This was `templates/assessments/_item.html`. A step page shows 11-22 items, each
 resolving ~120 variables through bound fields: ~60 % of a step request's CPU time (see
 docs/PERFORMANCE.md, "Questionnaire step"). Built here from the same bound fields, an
 item takes ~0.05 ms. The markup, ids, names, classes and ARIA attributes are the
-template's, unchanged; `static/js/autosave.js` relies on the `data-role` hooks.
+template's, unchanged; `static/js/autosave.js` relies on the `data-role` hooks. The
+answer control in the middle is the item kind's (kinds.py, built with controls.py).
 
 Every value that comes from a user or the database goes through `conditional_escape`;
 translated strings are ours and are escaped too, except where they are the frame
@@ -14,33 +15,23 @@ around already-escaped values (the blocktranslate equivalents below).
 
 from __future__ import annotations
 
-import html
 from typing import TYPE_CHECKING, Any
 
-from django import forms
-from django.template.defaultfilters import floatformat, slugify
-from django.utils.formats import date_format, localize
-from django.utils.html import conditional_escape
+from django.template.defaultfilters import slugify
+from django.utils.formats import date_format
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import localtime
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from . import kinds
+from .controls import bound_choices as _choices
+from .controls import esc as _e
+from .controls import esc_text as _text
 from .presenters import answer_text
 
 if TYPE_CHECKING:
     from .forms import ItemRow
-
-DONT_KNOW = "dk"
-
-
-def _e(value: Any) -> str:
-    """A variable as the template would print it: localised, escaped, None as ''."""
-    if value is None:
-        return ""
-    if type(value) is str:  # the common case; SafeString (a subclass) takes the long way
-        return html.escape(value)
-    return str(conditional_escape(localize(value)))
 
 
 def _when(value: Any) -> str:
@@ -49,16 +40,6 @@ def _when(value: Any) -> str:
 
 def _feedback(bound: Any) -> str:
     return "".join(f'<div class="invalid-feedback">{_e(error)}</div>' for error in bound.errors)
-
-
-def _choices(bound: forms.BoundField) -> list[tuple[Any, Any]]:
-    """A ChoiceField's (value, label) pairs (flat: none of ours has groups)."""
-    field: Any = bound.field
-    return list(field.choices)
-
-
-def _text(text: Any, lang: str | None) -> str:
-    return _e(text.get(lang)) if text else ""
 
 
 def item_fieldset(row: ItemRow) -> SafeString:
@@ -91,10 +72,7 @@ def item_fieldset(row: ItemRow) -> SafeString:
             for error in (*value.errors, *row.base.errors)
         )
     )
-    if item.kind == "figure":
-        out.append(_figure(row, lang))
-    else:
-        out.append(_options(row))
+    out.append(kinds.of(item).markup(row, lang))
     out.append(_evidence(row))
     out.append(
         f'<input type="hidden" name="{row.base.html_name}" '
@@ -109,71 +87,6 @@ def item_fieldset(row: ItemRow) -> SafeString:
 
 def _or(value: Any, default: Any) -> Any:
     return default if value is None else value
-
-
-def _figure(row: ItemRow, lang: str | None) -> str:
-    item = row.item
-    value = row.value
-    dk = row.dk
-    invalid = " is-invalid" if value.errors else ""
-    attrs = "".join(f'{_e(k)}="{_e(v)}" ' for k, v in value.field.widget.attrs.items())
-    unit = _text(item.unit, lang)
-    checked = "checked" if dk is not None and dk.value() else ""
-    dont_know = _e(_("Don't know"))
-    dk_input = (
-        ""
-        if dk is None
-        else (
-            f'<input class="form-check-input" type="checkbox" name="{dk.html_name}" '
-            f'id="{dk.id_for_label}" {checked}><label class="form-check-label" '
-            f'for="{dk.id_for_label}">{dont_know}</label>'
-        )
-    )
-    between = _("Between %(lo)s and %(hi)s; optional.") % {
-        "lo": _e(floatformat(item.min_value, "-4")),
-        "hi": _e(floatformat(item.max_value, "-4")),
-    }
-    return (
-        '<div class="row g-2 align-items-center">'
-        '<div class="col-sm-5"><div class="input-group">'
-        f'<input type="number" name="{value.html_name}" id="{value.id_for_label}" '
-        f'class="form-control{invalid}" value="{_e(value.value())}" {attrs}'
-        f'aria-label="{_text(item.text, lang)}">'
-        f'<span class="input-group-text">{unit}</span>'
-        "</div></div>"
-        f'<div class="col-sm-4"><div class="form-check">{dk_input}</div></div>'
-        "</div>"
-        f'<p class="small text-muted mt-1">{between}</p>'
-    )
-
-
-def _options(row: ItemRow) -> str:
-    item = row.item
-    value = row.value
-    current = value.value()
-    selected = "" if current is None else str(current)
-    grid = "level-grid" if item.kind == "maturity" else "choice-grid"
-    name = value.html_name
-    base_id = value.auto_id
-    out = [f'<div class="{grid}" role="radiogroup">']
-    for index, (option, label) in enumerate(_choices(value)):
-        option = str(option)
-        option_id = f"{base_id}_{index}"
-        dk_class = " dk" if option == DONT_KNOW else ""
-        checked = "checked" if option == selected else ""
-        number = (
-            f'<span class="level-no">{_e(option)}</span>'
-            if item.kind == "maturity" and option != DONT_KNOW
-            else ""
-        )
-        out.append(
-            f'<label class="level-card{dk_class}" for="{option_id}">'
-            f'<input type="radio" class="form-check-input" name="{name}" '
-            f'value="{_e(option)}" id="{option_id}" {checked}>'
-            f'{number}<span class="level-text">{_e(label)}</span></label>'
-        )
-    out.append("</div>")
-    return "".join(out)
 
 
 def _evidence(row: ItemRow) -> str:

@@ -9,6 +9,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from . import kinds
+
 
 class FrameworkVersion(models.Model):
     """One loaded version of the framework content (assessments/frameworks/*.yaml).
@@ -30,12 +32,6 @@ class FrameworkVersion(models.Model):
         return self.version
 
 
-class ItemKind(models.TextChoices):
-    MATURITY = "maturity", _("Maturity")
-    CHOICE = "choice", _("Choice")
-    FIGURE = "figure", _("Figure")
-
-
 class Item(models.Model):
     """A question of one framework version; answers point here so they keep their meaning."""
 
@@ -43,7 +39,7 @@ class Item(models.Model):
     code = models.CharField(max_length=100)
     shift_code = models.CharField(max_length=50)
     dimension_code = models.CharField(max_length=100)
-    kind = models.CharField(max_length=16, choices=ItemKind.choices)
+    kind = models.CharField(max_length=kinds.CODE_MAX, choices=kinds.choices())
     position = models.PositiveIntegerField()
     mandatory = models.BooleanField(default=True)
 
@@ -51,7 +47,8 @@ class Item(models.Model):
         ordering = ["framework", "position"]
         constraints = [
             models.UniqueConstraint(fields=["framework", "code"], name="item_code_unique"),
-            models.CheckConstraint(condition=Q(kind__in=ItemKind.values), name="item_kind_valid"),
+            # A new kind (kinds.py) needs a migration for this and the field's choices.
+            models.CheckConstraint(condition=Q(kind__in=kinds.codes()), name="item_kind_valid"),
         ]
 
     def __str__(self) -> str:

@@ -8,19 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext as _
 
+from . import kinds
 from .framework import Framework, ItemDef, Named
+from .kinds import answer_code_text
 from .models import Answer, Confidence
-
-
-def _num(value: Decimal | float | None, decimals: int = 0) -> str:
-    if value is None:
-        return ""
-    return f"{float(value):,.{decimals}f}"
 
 
 def answer_text(item: ItemDef, answer: Any, lang: str | None) -> str:
@@ -29,33 +24,12 @@ def answer_text(item: ItemDef, answer: Any, lang: str | None) -> str:
         return _("Not answered")
     if answer.dont_know:
         return _("Don't know")
-    if item.kind == "maturity" and answer.level:
-        return _("Level %(n)s: %(text)s") % {
-            "n": answer.level,
-            "text": item.levels[answer.level - 1].get(lang),
-        }
-    if item.kind == "choice" and answer.choice:
-        option = item.option(answer.choice)
-        return option.label.get(lang) if option else answer.choice
-    if item.kind == "figure" and answer.number is not None:
-        unit = item.unit.get(lang) if item.unit else ""
-        return f"{_num(answer.number, item.decimals)} {unit}".strip()
-    return _("Not answered")
+    text = kinds.of(item).answer_text(item, answer, lang)
+    return _("Not answered") if text is None else text
 
 
 def _describe(named: Named, lang: str | None) -> str:
     return named.description.get(lang) if named.description else ""
-
-
-def _label_from_code(item: ItemDef, code: str, lang: str | None) -> str:
-    if code == "dont_know":
-        return _("Don't know")
-    if not code:
-        return _("Not answered")
-    if item.kind == "maturity":
-        return _("Level %(n)s") % {"n": code}
-    option = item.option(code)
-    return option.label.get(lang) if option else code
 
 
 @dataclass
@@ -139,7 +113,7 @@ def results(fw: Framework, result: Mapping[str, Any], lang: str | None) -> dict[
                 contributions.append(
                     {
                         "text": item.text.get(lang),
-                        "answer": _label_from_code(item, c["answer"], lang),
+                        "answer": answer_code_text(item, c["answer"], lang),
                         "score": c["score"],
                         "weight": c["weight"],
                     }
@@ -147,16 +121,11 @@ def results(fw: Framework, result: Mapping[str, Any], lang: str | None) -> dict[
             lifts = []
             for lift in d["lifts"]:
                 item = fw.items[lift["item"]]
-                to_text = (
-                    item.levels[int(lift["to_answer"]) - 1].get(lang)
-                    if item.kind == "maturity"
-                    else _label_from_code(item, lift["to_answer"], lang)
-                )
                 lifts.append(
                     {
                         "text": item.text.get(lang),
-                        "from": _label_from_code(item, lift["from_answer"], lang),
-                        "to": to_text,
+                        "from": answer_code_text(item, lift["from_answer"], lang),
+                        "to": kinds.of(item).lift_text(item, lift["to_answer"], lang),
                         "gain": lift["gain"],
                     }
                 )

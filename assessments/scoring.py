@@ -5,8 +5,9 @@ weights that produced it and what would lift it to the next level, so a report c
 answer "why is my governance 42?".
 
 Rules (all weights and thresholds come from the framework content):
-- item score: maturity level L → (L − 1) × 25; choice → the option's score; figures
-  are unscored (they count for completeness only). "Don't know" and blank are unknown.
+- item score: the item kind's points (kinds.py): maturity level L → (L − 1) × 25;
+  choice → the option's score; figures are unscored (they count for completeness
+  only). "Don't know" and blank are unknown.
 - dimension: weighted mean of its known scored items, provided the known weight reaches
   `min_known_share` of the dimension's scored weight; otherwise not scored.
 - shift: weighted mean of its scored dimensions; overall: weighted mean of scored shifts.
@@ -21,9 +22,8 @@ from dataclasses import dataclass, field, fields, is_dataclass
 from decimal import Decimal
 from typing import Any, cast
 
+from . import kinds
 from .framework import Dimension, Framework, ItemDef
-
-POINTS_PER_LEVEL = 25.0
 
 
 @dataclass(frozen=True)
@@ -173,25 +173,14 @@ def answer_label(item: ItemDef, value: AnswerValue | None) -> str:
         return ""
     if value.dont_know:
         return "dont_know"
-    if item.kind == "maturity" and value.level is not None:
-        return str(value.level)
-    if item.kind == "choice":
-        return value.choice
-    if item.kind == "figure" and value.number is not None:
-        return format(value.number.normalize(), "f")
-    return ""
+    return kinds.of(item).answer_code(item, value)
 
 
 def item_score(item: ItemDef, value: AnswerValue | None) -> float | None:
     """Score 0–100 of one answer, or None when unknown or unscored."""
     if value is None or not value.known or not item.scored:
         return None
-    if item.kind == "maturity":
-        if value.level is None or not 1 <= value.level <= 5:
-            return None
-        return (value.level - 1) * POINTS_PER_LEVEL
-    option = item.option(value.choice)
-    return None if option is None else option.score
+    return kinds.of(item).points(item, value)
 
 
 def _weighted_mean(pairs: list[tuple[float, float]]) -> float | None:
@@ -218,15 +207,10 @@ def _lifts(dim: Dimension, answers: Mapping[str, AnswerValue], known_weight: flo
         current = item_score(item, value)
         if current is None or value is None:
             continue
-        if item.kind == "maturity" and value.level is not None and value.level < 5:
-            better, to = current + POINTS_PER_LEVEL, str(value.level + 1)
-        elif item.kind == "choice":
-            ups = sorted((o for o in item.options if o.score > current), key=lambda o: o.score)
-            if not ups:
-                continue
-            better, to = ups[0].score, ups[0].code
-        else:
+        step = kinds.of(item).step_up(item, value, current)
+        if step is None:
             continue
+        better, to = step
         gain = (better - current) * item.weight / known_weight
         lifts.append(Lift(item.code, answer_label(item, value), to, round(gain, 2)))
     lifts.sort(key=lambda lift: (-lift.gain, lift.item))

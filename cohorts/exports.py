@@ -18,6 +18,7 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from assessments import kinds
 from assessments.models import Answer, Assessment, ScoreComponent, ScoreSnapshot
 from assessments.selectors import framework_of
 
@@ -114,7 +115,10 @@ def summary_rows(cohort: Cohort, language: str) -> Iterator[list[Any]]:
 
 
 def answer_rows(cohort: Cohort, language: str) -> Iterator[list[Any]]:
-    """Header, then every answer of every assessment in the cohort (long format)."""
+    """Header, then every answer of every assessment in the cohort (long format).
+
+    One column per Answer value column an item kind stores answers in (kinds.py)."""
+    columns = kinds.value_columns()
     with translation.override(language):
         yield [
             _("HKEX stock code"),
@@ -123,9 +127,7 @@ def answer_rows(cohort: Cohort, language: str) -> Iterator[list[Any]]:
             _("Question"),
             _("Shift"),
             _("Dimension"),
-            _("Level"),
-            _("Choice"),
-            _("Figure"),
+            *[str(label) for _name, label in columns],
             _("Don't know"),
             _("Evidence note"),
             _("Confidence"),
@@ -141,9 +143,7 @@ def answer_rows(cohort: Cohort, language: str) -> Iterator[list[Any]]:
                 "item__code",
                 "item__shift_code",
                 "item__dimension_code",
-                "level",
-                "choice",
-                "number",
+                *[name for name, _label in columns],
                 "dont_know",
                 "note",
                 "confidence",

@@ -10,8 +10,8 @@ from __future__ import annotations
 import random
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
 
+from assessments import kinds
 from assessments.framework import Framework, ItemDef
 from assessments.scoring import AnswerValue
 
@@ -43,32 +43,14 @@ def random_profile(rng: random.Random) -> Profile:
     )
 
 
-def _level(rng: random.Random, centre: float) -> int:
-    return max(1, min(5, round(rng.gauss(centre, 0.7))))
-
-
 def synthetic_answer(item: ItemDef, profile: Profile, rng: random.Random) -> AnswerValue | None:
     """One answer; None means left blank (only for optional items)."""
     if rng.random() < profile.dont_know_rate:
         return AnswerValue(dont_know=True)
     centre = profile.base + profile.bias.get(item.shift_code, 0.0)
     centre += profile.item_bias.get(item.code, 0.0)
-    if item.kind == "maturity":
-        return AnswerValue(level=_level(rng, centre))
-    if item.kind == "choice":
-        options = sorted(item.options, key=lambda o: o.score)
-        index = round((_level(rng, centre) - 1) / 4 * (len(options) - 1))
-        return AnswerValue(choice=options[index].code)
-    if not item.mandatory and rng.random() < 0.25:
-        return None
-    assert item.min_value is not None and item.max_value is not None
-    lo, hi = float(item.min_value), float(item.max_value)
-    span = min(hi - lo, 100.0)
-    raw = lo + span * max(0.0, min(1.0, rng.gauss(centre / 6, 0.15)))
-    if lo < 0:  # a change figure: centred on small growth
-        raw = rng.gauss((centre - 2.5) * 4, 6)
-    value = Decimal(str(round(max(lo, min(hi, raw)), item.decimals)))
-    return AnswerValue(number=value)
+    stored = kinds.of(item).synthetic(item, centre=centre, rng=rng)
+    return None if stored is None else AnswerValue(**stored)
 
 
 def synthetic_answers(

@@ -5,6 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from assessments import kinds
 from assessments.framework import Framework, ItemDef, Text
 from assessments.models import FrameworkVersion
 from assessments.selectors import framework_of
@@ -24,21 +25,7 @@ def _item(item: ItemDef) -> dict[str, Any]:
     }
     if item.help:
         out["help"] = _t(item.help)
-    if item.kind == "maturity":
-        out["levels"] = [_t(level) for level in item.levels]
-    if item.kind == "choice":
-        out["options"] = [
-            {"code": o.code, "score": o.score, "label": _t(o.label)} for o in item.options
-        ]
-        if item.value_chain_stage:
-            out["value_chain_stage"] = item.value_chain_stage
-    if item.kind == "figure":
-        out.update(
-            unit=_t(item.unit),
-            min=float(item.min_value or 0),
-            max=float(item.max_value or 0),
-            decimals=item.decimals,
-        )
+    out.update(kinds.of(item).export(item))
     return out
 
 
