@@ -316,8 +316,8 @@ def survey_spec() -> dict[str, Any]:
     for dim in shift["dimensions"]:
         questions = []
         for item in dim["items"]:
-            if item.get("kind", "maturity") != "maturity":
-                raise BenchError(f"{item['code']}: only maturity items are compared")
+            if "levels" not in item:  # the other survey gets the level descriptors as choices
+                raise BenchError(f"{item['code']}: only items with levels (maturity) compare")
             text = item["text"]["en"]
             if item.get("help"):
                 text += f"<br><small>{item['help']['en']}</small>"
