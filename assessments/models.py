@@ -9,6 +9,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Board, Industry, MarketCapBand
+
 from . import kinds
 
 
@@ -255,6 +257,22 @@ class ScoreSnapshot(models.Model):
     # snapshot never changes, so the copy cannot drift; peer statistics read it instead of
     # joining the component table (every shift component ever stored) for each request.
     shift_scores = models.JSONField(default=dict)
+    # The issuer's peer-group attributes as they were at submission: a profile changed later
+    # applies from the next assessment, so a submitted score never moves between groups.
+    # Database defaults, because bulk writers (COPY) may leave them out and fill them after.
+    industry = models.CharField(
+        _("industry"), max_length=32, choices=Industry.choices, blank=True, db_default=""
+    )
+    market_cap_band = models.CharField(
+        _("market capitalisation"),
+        max_length=16,
+        choices=MarketCapBand.choices,
+        blank=True,
+        db_default="",
+    )
+    board = models.CharField(
+        _("board"), max_length=8, choices=Board.choices, blank=True, db_default=""
+    )
     created_at = models.DateTimeField(default=timezone.now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -14,7 +14,7 @@ from typing import Any, cast
 import yaml
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Case, F, Field, Q, Value, When
+from django.db.models import Case, F, Field, OuterRef, Q, Subquery, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -496,6 +496,17 @@ def snapshot_component_values(result: ScoreResult) -> list[tuple[str, str, Decim
     ]
 
 
+def snapshot_groups_freeze(*, snapshot_ids: list[int]) -> None:
+    """Copy the issuers' peer-group attributes onto snapshots written in bulk, as
+    snapshot_create does for one (bulk writers such as COPY leave them blank)."""
+    issuer = Issuer.objects.filter(pk=OuterRef("issuer_id"))
+    ScoreSnapshot.objects.filter(pk__in=snapshot_ids).update(
+        industry=Subquery(issuer.values("industry")[:1]),
+        market_cap_band=Subquery(issuer.values("market_cap_band")[:1]),
+        board=Subquery(issuer.values("board")[:1]),
+    )
+
+
 def snapshot_create(
     *, assessment: Assessment, answers: list[Answer], user: User | None, at: datetime | None = None
 ) -> ScoreSnapshot:
@@ -505,11 +516,15 @@ def snapshot_create(
     ScoreSnapshot.objects.filter(issuer_id=assessment.issuer_id, is_current=True).update(
         is_current=False
     )
+    issuer = assessment.issuer
     snapshot = ScoreSnapshot.objects.create(
         assessment=assessment,
         issuer_id=assessment.issuer_id,
         is_current=True,
         framework_id=assessment.framework_id,
+        industry=issuer.industry,
+        market_cap_band=issuer.market_cap_band,
+        board=issuer.board,
         created_by=user,
         **snapshot_values(result),
         **({"created_at": at} if at else {}),

@@ -221,6 +221,20 @@ REPORT_SWEEP_SECONDS = env.int("REPORT_SWEEP_SECONDS", default=300)
 
 # Peer statistics are suppressed below this many other submitted issuers (never below 5).
 PEER_MIN_GROUP = max(5, env.int("PEER_MIN_GROUP", default=5))
+# Below this many, a group shows only a median rounded to PEER_COARSE_ROUNDING points and
+# "below / around / above"; quartiles and percentiles need at least this many (never < 10).
+PEER_DETAIL_MIN = max(10, env.int("PEER_DETAIL_MIN", default=10))
+PEER_COARSE_ROUNDING = 5
+# A group's published statistics change only once this many issuers have joined, left or
+# resubmitted (never below 5); the beat publishes every PEER_RELEASE_SECONDS (reports.releases).
+PEER_RELEASE_STEP = max(5, env.int("PEER_RELEASE_STEP", default=5))
+PEER_RELEASE_SECONDS = env.int("PEER_RELEASE_SECONDS", default=3600)
+CELERY_BEAT_SCHEDULE = {
+    "publish-peer-releases": {
+        "task": "reports.tasks.publish_peer_releases_task",
+        "schedule": PEER_RELEASE_SECONDS,
+    },
+}
 
 # Login throttling (django-axes): failures are counted per (e-mail, client address) pair,
 # so neither spraying many accounts from one address nor one account from many addresses

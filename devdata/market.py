@@ -63,7 +63,11 @@ from assessments.models import (
 )
 from assessments.scoring import AnswerValue, score
 from assessments.selectors import framework_of
-from assessments.services import snapshot_component_values, snapshot_values
+from assessments.services import (
+    snapshot_component_values,
+    snapshot_groups_freeze,
+    snapshot_values,
+)
 from cohorts.models import Cohort, CohortStatus
 from devdata.demo import ARCHETYPES, PLACES, SUFFIXES, Profile, synthetic_answer
 from reports.models import Report
@@ -547,6 +551,7 @@ def _write(
         ],
         returning=True,
     )
+    snapshot_groups_freeze(snapshot_ids=snapshot_ids)
     writer.insert(
         ScoreComponent,
         COMPONENT_FIELDS,

@@ -1,33 +1,39 @@
-"""Anonymised peer statistics, computed in the database.
+"""Anonymised peer statistics.
 
-Peers are the other issuers' *current* snapshots (their latest submission) on the same
-framework version. For each peer group (cohort, industry, size band, board, all issuers)
-we compute, in one query whatever the market size, the count, quartiles and the
-issuer's percentile rank, overall and per shift.
+Peers are the other issuers' latest submissions on the same framework version, as published
+in each peer group's latest release (reports.releases: a group's figures move only when at
+least PEER_RELEASE_STEP issuers have changed). For each of the viewer's groups (all issuers,
+cohort, industry, size band, board, as frozen in the viewer's snapshot) we show, overall
+and per shift:
 
-Statistical disclosure control:
-- a group is shown only when at least PEER_MIN_GROUP (never below 5) *other* issuers
-  contribute;
-- a group is withheld when its contributor set differs from a group already shown by
-  fewer than PEER_MIN_GROUP issuers (otherwise comparing the two would single out the
-  few issuers that are in one and not the other). Groups are considered largest first.
+- nothing when fewer than PEER_MIN_GROUP (never below 5) *other* issuers contribute, or when
+  the group's contributor set differs from a group already shown by 1 to PEER_MIN_GROUP - 1
+  issuers (comparing the two would single out those few; groups are taken largest first);
+- from 5 to PEER_DETAIL_MIN - 1 others: only the median rounded to PEER_COARSE_ROUNDING
+  points and where the viewer stands (below / around / above it), so no shown figure is
+  one peer's score;
+- from PEER_DETAIL_MIN (10) others: median and quartiles in whole points, and the viewer's
+  percentile rank.
+
+One query: the latest releases of the viewer's groups (docs/SECURITY.md, "Peer statistics").
 """
 
 from __future__ import annotations
 
+import bisect
 import itertools
+import math
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
 
-from accounts.models import Issuer
-from assessments.models import Assessment, ScoreSnapshot
+from assessments.models import ScoreSnapshot
+
+from .releases import OVERALL, group_keys, latest_releases
 
 GROUP_KEYS = ("all", "cohort", "industry", "size", "board")
-OVERALL = ""  # the measure key of the overall score; shift codes are never empty
 
 
 @dataclass
@@ -38,6 +44,10 @@ class Stat:
     q3: float | None = None
     percentile: float | None = None  # the issuer's rank among the group, 0–100
     mine: float | None = None
+    # "below" | "around" | "above" the median; "" when there is no median or no own score.
+    position: str = ""
+    # True when only the rounded median and the position are shown (fewer than 10 peers).
+    coarse: bool = False
 
 
 @dataclass
@@ -50,28 +60,64 @@ class PeerGroup:
     shifts: dict[str, Stat] = field(default_factory=dict)
 
 
-def _group_conditions(snapshot: ScoreSnapshot) -> dict[str, tuple[str, Any] | None]:
-    """The viewer's peer groups as (column, value); "all" has no condition."""
-    issuer = snapshot.issuer
-    cohort_id = snapshot.assessment.cohort_id
-    groups: dict[str, tuple[str, Any] | None] = {
-        "all": None,
-        "cohort": ("a.cohort_id", cohort_id),
-        "industry": ("i.industry", issuer.industry),
-        "size": ("i.market_cap_band", issuer.market_cap_band),
-        "board": ("i.board", issuer.board),
-    }
-    if cohort_id is None:
-        del groups["cohort"]
-    return groups
-
-
-def _rank(below: int, equal: int, n: int) -> float | None:
-    return round(100.0 * (below + 0.5 * equal) / n, 1) if n else None
-
-
 def _r(x: float | Decimal | None) -> float | None:
     return None if x is None else round(float(x), 2)
+
+
+def percentile_of_sorted(values: list[float], fraction: float) -> float | None:
+    """SQL percentile_cont over an ascending list: linear between the closest ranks."""
+    if not values:
+        return None
+    position = fraction * (len(values) - 1)
+    low = math.floor(position)
+    high = min(low + 1, len(values) - 1)
+    return values[low] + (values[high] - values[low]) * (position - low)
+
+
+def round_to(x: float, step: int) -> float:
+    """Half up, to a multiple of `step` (Python's round() goes to the even neighbour)."""
+    return float(math.floor(x / step + 0.5) * step)
+
+
+def describe(values: list[float], mine: float | None) -> Stat:
+    """What may be shown of one group's scores (ascending, the viewer's own left out)."""
+    n = len(values)
+    coarse = n < max(10, settings.PEER_DETAIL_MIN)
+    median = percentile_of_sorted(values, 0.5)
+    if median is None:
+        return Stat(n=n, mine=_r(mine), coarse=coarse)
+    if coarse:
+        step = settings.PEER_COARSE_ROUNDING
+        shown = round_to(median, step)
+        return Stat(
+            n=n, median=shown, mine=_r(mine), position=_position(mine, shown, step), coarse=True
+        )
+    q1, q3 = percentile_of_sorted(values, 0.25), percentile_of_sorted(values, 0.75)
+    shown = round_to(median, 1)
+    stat = Stat(
+        n=n,
+        q1=None if q1 is None else round_to(q1, 1),
+        median=shown,
+        q3=None if q3 is None else round_to(q3, 1),
+        mine=_r(mine),
+        position=_position(mine, shown, settings.PEER_COARSE_ROUNDING),
+    )
+    if mine is not None:
+        below = bisect.bisect_left(values, mine)
+        equal = bisect.bisect_right(values, mine) - below
+        stat.percentile = round_to(100.0 * (below + 0.5 * equal) / n, 1)
+    return stat
+
+
+def _position(mine: float | None, median: float, band: float) -> str:
+    """Within `band` points of the (shown) median counts as around it."""
+    if mine is None:
+        return ""
+    if mine < median - band:
+        return "below"
+    if mine > median + band:
+        return "above"
+    return "around"
 
 
 def disclosure(
@@ -102,143 +148,20 @@ def disclosure(
     return verdict
 
 
-def _rows(
-    snapshot: ScoreSnapshot, groups: dict[str, tuple[str, Any] | None], measures: list[str]
-) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Counts per membership mask and quartiles per group, in one statement.
-
-    Each peer row gets a bit mask of the viewer's groups it belongs to. Counts (contributors,
-    below and equal to the viewer's score) are grouped by that mask: at most 2^4 rows, which
-    add up to every group's size and every pair's overlap. That replaces one FILTER per
-    group pair per measure, which PostgreSQL evaluated on every row (about 150 aggregates
-    over every peer). Quartiles need each group's values, so they stay one ordered
-    aggregate per group and measure. A measure is the overall score or one shift's score;
-    shift scores come from the snapshot's own `shift_scores`, so no component rows are
-    joined (the join scanned every shift component ever stored).
-    """
-    vendor = connection.vendor
-    real = "double precision" if vendor == "postgresql" else "REAL"
-    snap, assessment, issuer = (
-        ScoreSnapshot._meta.db_table,
-        Assessment._meta.db_table,
-        Issuer._meta.db_table,
-    )
-    params: list[Any] = []
-    columns = [f"CAST(s.overall_score AS {real}) AS m0"]
-    for i, code in enumerate(measures[1:], start=1):
-        if vendor == "postgresql":
-            columns.append(f"CAST(s.shift_scores ->> %s AS {real}) AS m{i}")
-            params.append(code)
-        else:
-            columns.append(f"CAST(json_extract(s.shift_scores, %s) AS {real}) AS m{i}")
-            params.append(f'$."{code}"')
-    bits = []
-    for bit, condition in enumerate(groups.values()):
-        if condition is None:
-            bits.append(str(1 << bit))
-        else:
-            bits.append(f"(CASE WHEN {condition[0]} = %s THEN {1 << bit} ELSE 0 END)")
-            params.append(condition[1])
-    columns.append(f"{' + '.join(bits) or '0'} AS mask")
-    # Only model table names and this module's fixed column names are interpolated; every
-    # value (shift codes, group values, ids, the viewer's scores) is a bound parameter.
-    peers = (
-        f"SELECT {', '.join(columns)} FROM {snap} s "  # noqa: S608
-        f"JOIN {assessment} a ON a.id = s.assessment_id "
-        f"JOIN {issuer} i ON i.id = s.issuer_id "
-        "WHERE s.is_current AND s.framework_id = %s AND s.issuer_id <> %s"
-    )
-    params += [snapshot.framework_id, snapshot.issuer_id]
-
-    mine = _mine(snapshot, measures)
-    counts, count_params = [], []
-    for i, measure in enumerate(measures):
-        counts += [f"COUNT(m{i})", f"COUNT(m{i}) FILTER (WHERE m{i} < %s)"]
-        counts.append(f"COUNT(m{i}) FILTER (WHERE m{i} = %s)")
-        count_params += [mine[measure], mine[measure]]
-    quartiles = []
-    for i in range(len(measures)):
-        for bit, condition in enumerate(groups.values()):
-            where = "" if condition is None else f" FILTER (WHERE (mask & {1 << bit}) <> 0)"
-            if vendor == "postgresql":
-                quartiles.append(
-                    f"percentile_cont(ARRAY[0.25, 0.5, 0.75]) WITHIN GROUP (ORDER BY m{i}){where}"
-                )
-            else:
-                quartiles += [f"percentile_cont_py(m{i}, {f}){where}" for f in (0.25, 0.5, 0.75)]
-    nulls = ", ".join(["NULL"] * len(quartiles))
-    count_nulls = ", ".join(["NULL"] * len(counts))
-    sql = (
-        f"WITH peers AS MATERIALIZED ({peers}) "  # noqa: S608
-        f"SELECT mask, {', '.join(counts)}, {nulls} FROM peers GROUP BY mask "
-        f"UNION ALL SELECT -1, {count_nulls}, {', '.join(quartiles)} FROM peers"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *count_params])
-        fetched = cursor.fetchall()
-    by_mask: list[dict[str, Any]] = []
-    spread: dict[str, Any] = {}
-    for row in fetched:
-        values = iter(row[1:])
-        counted = [next(values) for _ in counts]
-        quartile_values = list(values)
-        if row[0] != -1:
-            by_mask.append(
-                {
-                    "mask": row[0],
-                    **{
-                        f"{measure}__{what}": counted[3 * i + j]
-                        for i, measure in enumerate(measures)
-                        for j, what in enumerate(("n", "below", "equal"))
-                    },
-                }
-            )
-            continue
-        it = iter(quartile_values)
-        for measure in measures:
-            for key in groups:
-                trio = next(it) if vendor == "postgresql" else [next(it), next(it), next(it)]
-                spread[f"{measure}__{key}"] = trio
-    return by_mask, spread
-
-
 def _mine(snapshot: ScoreSnapshot, measures: list[str]) -> dict[str, float | None]:
     shifts = snapshot.shift_scores or {}
     values = {OVERALL: snapshot.overall_score, **{m: shifts.get(m) for m in measures[1:]}}
     return {k: None if v is None else float(v) for k, v in values.items()}
 
 
-def _totals(
-    by_mask: list[dict[str, Any]], keys: list[str], measure: str
-) -> tuple[dict[str, int], dict[frozenset[str], int], dict[str, tuple[int, int]]]:
-    """Group sizes, pairwise overlaps and (below, equal) counts from the per-mask counts."""
-    bit = {key: 1 << i for i, key in enumerate(keys)}
-    sizes = dict.fromkeys(keys, 0)
-    overlap = {frozenset(pair): 0 for pair in itertools.combinations(keys, 2)}
-    ranks = dict.fromkeys(keys, (0, 0))
-    for row in by_mask:
-        inside = [k for k in keys if row["mask"] & bit[k]]
-        n = row[f"{measure}__n"]
-        for k in inside:
-            sizes[k] += n
-            below, equal = ranks[k]
-            ranks[k] = (below + row[f"{measure}__below"], equal + row[f"{measure}__equal"])
-        for a, b in itertools.combinations(inside, 2):
-            overlap[frozenset((a, b))] += n
-    return sizes, overlap, ranks
-
-
-def _stat(
-    n: int, spread: list[float | None] | None, rank: tuple[int, int], mine: float | None
-) -> Stat:
-    q1, median, q3 = spread or (None, None, None)
-    return Stat(
-        n=n,
-        q1=_r(q1),
-        median=_r(median),
-        q3=_r(q3),
-        percentile=None if mine is None else _rank(rank[0], rank[1], n),
-        mine=_r(mine),
+def viewer_groups(snapshot: ScoreSnapshot) -> dict[str, tuple[int, str, str]]:
+    """The snapshot's peer groups from what it froze at submission (and its cohort)."""
+    return group_keys(
+        framework_id=snapshot.framework_id,
+        cohort_id=snapshot.assessment.cohort_id,
+        industry=snapshot.industry,
+        size=snapshot.market_cap_band,
+        board=snapshot.board,
     )
 
 
@@ -250,16 +173,34 @@ def min_group_size(min_group: int | None = None) -> int:
 def peer_benchmarks(*, snapshot: ScoreSnapshot, min_group: int | None = None) -> list[PeerGroup]:
     """Peer groups for one snapshot, in display order, with withheld groups marked.
 
-    One query (plus the viewer's issuer and assessment when not already loaded).
+    One query: the latest releases of the snapshot's groups (plus, the first time a group
+    is ever looked at, its first release).
     """
     min_group = min_group_size(min_group)
-    groups = _group_conditions(snapshot)
-    keys = list(groups)
+    releases = latest_releases(viewer_groups(snapshot))
+    keys = [k for k in GROUP_KEYS if k in releases]
     measures = [OVERALL, *sorted(snapshot.shift_scores or {})]
-    by_mask, spread = _rows(snapshot, groups, measures)
     mine = _mine(snapshot, measures)
+    me = snapshot.issuer_id
+    # Per measure and group: the other issuers' scores (ascending) and who they are.
+    values: dict[str, dict[str, list[float]]] = {m: {} for m in measures}
+    who: dict[str, dict[str, set[int]]] = {m: {} for m in measures}
+    for key in keys:
+        scores = releases[key].scores
+        for m in measures:
+            pairs = [(v, i) for v, i in scores.get(m, ()) if i != me]
+            values[m][key] = [v for v, _i in pairs]
+            who[m][key] = {i for _v, i in pairs}
 
-    sizes, overlap, ranks = _totals(by_mask, keys, OVERALL)
+    def sets(m: str) -> tuple[dict[str, int], dict[frozenset[str], int]]:
+        sizes = {k: len(who[m][k]) for k in keys}
+        overlap = {
+            frozenset((a, b)): len(who[m][a] & who[m][b])
+            for a, b in itertools.combinations(keys, 2)
+        }
+        return sizes, overlap
+
+    sizes, overlap = sets(OVERALL)
     order = sorted(keys, key=lambda k: (-sizes[k], GROUP_KEYS.index(k)))
     verdict = disclosure(order, sizes, overlap, min_group)
     result = {
@@ -268,11 +209,9 @@ def peer_benchmarks(*, snapshot: ScoreSnapshot, min_group: int | None = None) ->
     }
     for key in keys:
         if result[key].shown:
-            result[key].overall = _stat(
-                sizes[key], spread[f"{OVERALL}__{key}"], ranks[key], mine[OVERALL]
-            )
+            result[key].overall = describe(values[OVERALL][key], mine[OVERALL])
     for code in measures[1:]:
-        s_sizes, s_overlap, s_ranks = _totals(by_mask, keys, code)
+        s_sizes, s_overlap = sets(code)
         # The same measure on two different sets is what differencing exploits, so each
         # shift is checked on its own contributor sets (issuers with a score for it).
         s_verdict = disclosure([k for k in order if result[k].shown], s_sizes, s_overlap, min_group)
@@ -280,7 +219,5 @@ def peer_benchmarks(*, snapshot: ScoreSnapshot, min_group: int | None = None) ->
             if reason:
                 result[key].shifts[code] = Stat(n=s_sizes[key], mine=_r(mine[code]))
             else:
-                result[key].shifts[code] = _stat(
-                    s_sizes[key], spread[f"{code}__{key}"], s_ranks[key], mine[code]
-                )
-    return [result[k] for k in GROUP_KEYS if k in result]
+                result[key].shifts[code] = describe(values[code][key], mine[code])
+    return [result[k] for k in keys]

@@ -85,3 +85,50 @@ class Report(models.Model):
         if self.awaiting_queue:
             return str(_("Waiting for the report service"))
         return str(self.get_status_display())
+
+
+class PeerGroupKind(models.TextChoices):
+    ALL = "all", _("All issuers")
+    COHORT = "cohort", _("Cohort")
+    INDUSTRY = "industry", _("Industry")
+    SIZE = "size", _("Market capitalisation")
+    BOARD = "board", _("Board")
+
+
+class PeerRelease(models.Model):
+    """What one peer group publishes: its members' scores as of `published_at`.
+
+    Peer statistics are computed from the latest release of each group, never from live
+    snapshots, and a group gets a new release only when at least PEER_RELEASE_STEP issuers
+    have joined, left or resubmitted since its last one (reports.releases). So comparing what
+    one sees before and after a single submission reveals nothing about that submission.
+    """
+
+    framework = models.ForeignKey(
+        "assessments.FrameworkVersion", on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(max_length=16, choices=PeerGroupKind.choices)
+    # The group's value: a cohort's id, an industry, a size band or a board; "" for "all".
+    value = models.CharField(max_length=64, blank=True)
+    published_at = models.DateTimeField(default=timezone.now)
+    is_latest = models.BooleanField(default=True)
+    # {issuer id (as text): snapshot id}: what a later release is compared with.
+    members = models.JSONField(default=dict)
+    # {measure ("" = overall, else a shift code): [[score, issuer id], ...] sorted by score}.
+    scores = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-published_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["framework", "kind", "value"],
+                condition=Q(is_latest=True),
+                name="peer_release_one_latest_per_group",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=PeerGroupKind.values), name="peer_release_kind_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.value} @ {self.published_at:%Y-%m-%d %H:%M}"

@@ -5,7 +5,7 @@ import logging
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 
-from . import services
+from . import releases, services
 
 logger = logging.getLogger(__name__)
 
@@ -35,3 +35,9 @@ def render_report_task(self, report_id: int) -> str:  # type: ignore[no-untyped-
 def requeue_stale_reports_task() -> int:
     """Thin: send stuck reports again (asked for by config.celery.ReportSweep)."""
     return services.reports_requeue_stale()
+
+
+@shared_task(ignore_result=True)
+def publish_peer_releases_task() -> int:
+    """Thin: publish the peer groups that moved enough (Celery beat, PEER_RELEASE_SECONDS)."""
+    return releases.peer_releases_publish()

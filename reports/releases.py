@@ -1,0 +1,173 @@
+"""Peer-group releases: peer statistics move in steps, never with a single submission.
+
+A group's statistics (reports.benchmarks) are computed from its latest `PeerRelease`, a
+copy of its members' scores. `peer_releases_publish` (Celery beat, PEER_RELEASE_SECONDS)
+writes a new release only for a group in which at least PEER_RELEASE_STEP issuers have
+joined, left or resubmitted since its last release; a group seen for the first time gets
+its first release at once. A submission itself never changes a release, so what anyone
+sees just before and just after it is the same, and each change that does become visible
+mixes at least PEER_RELEASE_STEP issuers' changes.
+
+Groups come from what each snapshot froze at submission (industry, size band, board) and
+its assessment's cohort, so a profile edited later moves nothing already submitted.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from assessments.models import ScoreSnapshot
+
+from .models import PeerGroupKind, PeerRelease
+
+OVERALL = ""  # the measure key of the overall score; shift codes are never empty
+
+GroupKey = tuple[int, str, str]  # (framework id, kind, value)
+
+
+def release_step() -> int:
+    return max(5, settings.PEER_RELEASE_STEP)
+
+
+def group_keys(
+    *, framework_id: int, cohort_id: int | None, industry: str, size: str, board: str
+) -> dict[str, GroupKey]:
+    """A snapshot's peer groups, by kind; a blank attribute puts it in no such group."""
+    keys = {PeerGroupKind.ALL.value: (framework_id, PeerGroupKind.ALL.value, "")}
+    for kind, value in (
+        (PeerGroupKind.COHORT, "" if cohort_id is None else str(cohort_id)),
+        (PeerGroupKind.INDUSTRY, industry),
+        (PeerGroupKind.SIZE, size),
+        (PeerGroupKind.BOARD, board),
+    ):
+        if value:
+            keys[kind.value] = (framework_id, kind.value, value)
+    return keys
+
+
+def _current_groups(framework_ids: Iterable[int] | None) -> dict[GroupKey, list[tuple[Any, ...]]]:
+    """Every current snapshot, filed under each group it belongs to."""
+    rows = ScoreSnapshot.objects.filter(is_current=True)
+    if framework_ids is not None:
+        rows = rows.filter(framework_id__in=list(framework_ids))
+    groups: dict[GroupKey, list[tuple[Any, ...]]] = defaultdict(list)
+    for row in rows.values_list(
+        "pk",
+        "issuer_id",
+        "framework_id",
+        "assessment__cohort_id",
+        "industry",
+        "market_cap_band",
+        "board",
+        "overall_score",
+        "shift_scores",
+    ).iterator(chunk_size=2000):
+        pk, issuer_id, framework_id, cohort_id, industry, size, board, overall, shifts = row
+        member = (pk, issuer_id, overall, shifts or {})
+        keys = group_keys(
+            framework_id=framework_id,
+            cohort_id=cohort_id,
+            industry=industry,
+            size=size,
+            board=board,
+        )
+        for key in keys.values():
+            groups[key].append(member)
+    return groups
+
+
+def _release_fields(members: list[tuple[Any, ...]]) -> dict[str, Any]:
+    scores: dict[str, list[list[float | int]]] = defaultdict(list)
+    for _pk, issuer_id, overall, shifts in members:
+        if overall is not None:
+            scores[OVERALL].append([float(overall), issuer_id])
+        for code, value in shifts.items():
+            if value is not None:
+                scores[code].append([float(value), issuer_id])
+    return {
+        "members": {str(issuer_id): pk for pk, issuer_id, _o, _s in members},
+        "scores": {code: sorted(values) for code, values in scores.items()},
+    }
+
+
+def changed_issuers(before: dict[str, int], after: dict[str, int]) -> int:
+    """Issuers that joined, left or resubmitted between two memberships."""
+    return sum(
+        1 for issuer in before.keys() | after.keys() if before.get(issuer) != after.get(issuer)
+    )
+
+
+def peer_releases_publish(
+    *, framework_ids: Iterable[int] | None = None, only_new: Iterable[GroupKey] | None = None
+) -> int:
+    """Publish the groups that moved by at least PEER_RELEASE_STEP issuers (and groups never
+    published). With `only_new`, publish just those groups, and only if they have no release
+    yet (a viewer's first look at a group). Returns how many releases were written."""
+    wanted = None if only_new is None else set(only_new)
+    if wanted is not None and framework_ids is None:
+        framework_ids = {key[0] for key in wanted}
+    current = _current_groups(framework_ids)
+    step = release_step()
+    written = 0
+    with transaction.atomic():
+        latest_rows = PeerRelease.objects.select_for_update().filter(is_latest=True)
+        if framework_ids is not None:
+            latest_rows = latest_rows.filter(framework_id__in=list(framework_ids))
+        if wanted is not None:
+            latest_rows = latest_rows.filter(
+                kind__in={key[1] for key in wanted}, value__in={key[2] for key in wanted}
+            )
+        latest = {
+            (r.framework_id, r.kind, r.value): r
+            for r in latest_rows.only("pk", "framework", "kind", "value", "members")
+        }
+        now = timezone.now()
+        for key in sorted(current.keys() | latest.keys()):
+            if wanted is not None and (key not in wanted or key in latest):
+                continue
+            fields = _release_fields(current.get(key, []))
+            previous = latest.get(key)
+            if previous is not None:
+                if changed_issuers(previous.members, fields["members"]) < step:
+                    continue
+                PeerRelease.objects.filter(pk=previous.pk).update(is_latest=False)
+            try:
+                with transaction.atomic():
+                    PeerRelease.objects.create(
+                        framework_id=key[0], kind=key[1], value=key[2], published_at=now, **fields
+                    )
+            except IntegrityError:
+                # Someone published this group's first release a moment ago: theirs stands.
+                continue
+            written += 1
+    return written
+
+
+def latest_releases(keys: dict[str, GroupKey]) -> dict[str, PeerRelease]:
+    """The latest release of each group, publishing a first one for any group never seen."""
+    releases = _load(keys)
+    missing = [key for kind, key in keys.items() if kind not in releases]
+    if missing:
+        peer_releases_publish(only_new=missing)
+        releases = _load(keys)
+    return releases
+
+
+def _load(keys: dict[str, GroupKey]) -> dict[str, PeerRelease]:
+    if not keys:
+        return {}
+    by_key = {key: kind for kind, key in keys.items()}
+    framework_ids = {key[0] for key in keys.values()}
+    rows = PeerRelease.objects.filter(
+        is_latest=True,
+        framework_id__in=framework_ids,
+        kind__in={key[1] for key in keys.values()},
+        value__in={key[2] for key in keys.values()},
+    ).only("pk", "framework", "kind", "value", "published_at", "scores")
+    return {by_key[k]: r for r in rows if (k := (r.framework_id, r.kind, r.value)) in by_key}
