@@ -23,8 +23,8 @@ DOCKERFILE = ROOT / "Dockerfile"
 ENV_EXAMPLE = ROOT / ".env.production.example"
 SETTINGS_FILE = ROOT / "config" / "settings.py"
 
-SERVICES = {"postgres", "redis", "migrate", "web", "worker"}
-APP_SERVICES = ("migrate", "web", "worker")
+SERVICES = {"postgres", "redis", "migrate", "web", "worker", "beat"}
+APP_SERVICES = ("migrate", "web", "worker", "beat")
 
 # The environment variables config/settings.py reads that a deployment is expected to set.
 SETTINGS_ENV_VARS = frozenset(
@@ -242,6 +242,18 @@ def test_worker_runs_a_celery_worker_for_the_config_app(services: dict[str, Any]
     assert argv[0] == "celery"
     assert option(argv, "-A", "--app") == "config"
     assert "worker" in argv
+
+
+def test_beat_sends_the_periodic_tasks_for_the_config_app(services: dict[str, Any]) -> None:
+    from django.conf import settings
+
+    (argv,) = service_commands(services["beat"])
+    assert argv[0] == "celery" and "beat" in argv
+    assert option(argv, "-A", "--app") == "config"
+    tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert "reports.tasks.publish_peer_releases_task" in tasks
+    # One beat only: replicas would send every periodic task several times.
+    assert services["beat"].get("deploy", {}).get("replicas", 1) == 1
 
 
 def test_migrate_migrates_then_loads_the_framework(services: dict[str, Any]) -> None:
