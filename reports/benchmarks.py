@@ -25,7 +25,6 @@ import itertools
 import math
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
 
 from django.conf import settings
 

@@ -10,14 +10,9 @@ from hypothesis import strategies as st
 from accounts.models import Industry
 from assessments.models import ScoreSnapshot
 from assessments.tests.factories import IssuerFactory
-<<<<<<< HEAD
 from core.db import percentile_cont
-from reports.benchmarks import disclosure, peer_benchmarks
-=======
 from reports.benchmarks import disclosure, peer_benchmarks, round_to
-from reports.db import percentile_cont
 from reports.releases import peer_releases_publish
->>>>>>> 6666bce (Peer statistics move in steps and can't be unpicked: snapshots freeze the issuer's groups at submission, groups publish releases only after 5 issuers changed (Celery beat), fewer than 10 peers show a median rounded to 5 points and below/around/above, quartiles and percentiles in whole points from 10)
 
 from .conftest import submit_synthetic
 
