@@ -27,12 +27,18 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 from assessments.models import ScoreSnapshot
 
 from .releases import OVERALL, group_keys, latest_releases
 
 GROUP_KEYS = ("all", "cohort", "industry", "size", "board")
+POSITION_LABELS = {
+    "below": _("below the median"),
+    "around": _("around the median"),
+    "above": _("above the median"),
+}
 
 
 @dataclass
@@ -47,6 +53,14 @@ class Stat:
     position: str = ""
     # True when only the rounded median and the position are shown (fewer than 10 peers).
     coarse: bool = False
+
+    @property
+    def position_label(self) -> str:
+        return str(POSITION_LABELS.get(self.position, ""))
+
+    @property
+    def has_spread(self) -> bool:
+        return self.q1 is not None and self.q3 is not None
 
 
 @dataclass

@@ -8,6 +8,7 @@ app_name = "reports"
 # lived in assessments, which people have bookmarked and e-mails link to.
 urlpatterns = [
     path("assessments/<int:pk>/results/", views.results, name="results"),
+    path("reports/peer-comparison/", views.peer_method, name="peer_method"),
     path("reports/<int:pk>/request/", views.request_report, name="request"),
     path("reports/<int:pk>/status/", views.report_status, name="status"),
     path("reports/<int:pk>/<str:language>/download/", views.download, name="download"),

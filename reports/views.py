@@ -1,9 +1,10 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
@@ -14,8 +15,10 @@ from accounts.http import AuthedRequest
 from assessments import selectors as assessment_selectors
 
 from . import selectors, services
+from .benchmarks import min_group_size
 from .content import ResultContent
 from .models import ReportLanguage, ReportStatus
+from .releases import release_step
 
 
 def _language_or_404(language: str) -> str:
@@ -40,6 +43,20 @@ def _status_payload(request: AuthedRequest, pk: int) -> dict:
             }
         )
     return {"reports": rows, "pending": any(r["status"] in ("queued", "rendering") for r in rows)}
+
+
+@require_GET
+def peer_method(request: HttpRequest) -> HttpResponse:
+    """How peer comparison works: the disclosure rules in force, for anyone (no data)."""
+    detail_min = max(10, settings.PEER_DETAIL_MIN)
+    context = {
+        "min_group": min_group_size(),
+        "detail_min": detail_min,
+        "detail_min_less": detail_min - 1,
+        "rounding": settings.PEER_COARSE_ROUNDING,
+        "release_step": release_step(),
+    }
+    return render(request, "reports/peer_method.html", context)
 
 
 @login_required

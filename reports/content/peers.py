@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
-from assessments.models import Assessment, ScoreSnapshot
+from assessments.models import ScoreSnapshot
 
 from ..benchmarks import PeerGroup, Stat, peer_benchmarks
 
@@ -37,23 +37,25 @@ class Peers:
         return self.primary.name if self.primary else ""
 
 
-def group_name(key: str, assessment: Assessment) -> str:
-    issuer = assessment.issuer
+def group_name(key: str, snapshot: ScoreSnapshot) -> str:
+    """The group as the snapshot froze it at submission (a later profile edit moves nothing)."""
     if key == "all":
         return _("All issuers")
-    if key == "cohort" and assessment.cohort:
-        return _("Cohort: %(name)s") % {"name": assessment.cohort.display_name}
+    if key == "cohort" and snapshot.assessment.cohort:
+        return _("Cohort: %(name)s") % {"name": snapshot.assessment.cohort.display_name}
     if key == "industry":
-        return _("Industry: %(name)s") % {"name": issuer.get_industry_display()}
+        return _("Industry: %(name)s") % {"name": snapshot.get_industry_display()}
     if key == "size":
-        return _("Market capitalisation: %(name)s") % {"name": issuer.get_market_cap_band_display()}
-    return _("Board: %(name)s") % {"name": issuer.get_board_display()}
+        return _("Market capitalisation: %(name)s") % {
+            "name": snapshot.get_market_cap_band_display()
+        }
+    return _("Board: %(name)s") % {"name": snapshot.get_board_display()}
 
 
-def _view(group: PeerGroup, assessment: Assessment) -> GroupView:
+def _view(group: PeerGroup, snapshot: ScoreSnapshot) -> GroupView:
     return GroupView(
         group.key,
-        group_name(group.key, assessment),
+        group_name(group.key, snapshot),
         group.n,
         group.shown,
         group.reason,
@@ -64,8 +66,7 @@ def _view(group: PeerGroup, assessment: Assessment) -> GroupView:
 
 def peers_section(*, snapshot: ScoreSnapshot) -> Peers:
     """Group names are in the active language (the caller's translation.override)."""
-    assessment = snapshot.assessment
-    groups = [_view(g, assessment) for g in peer_benchmarks(snapshot=snapshot)]
+    groups = [_view(g, snapshot) for g in peer_benchmarks(snapshot=snapshot)]
     shown = {g.key: g for g in groups if g.shown}
     primary = next((shown[key] for key in PRIMARY_ORDER if key in shown), None)
     return Peers(groups=groups, primary=primary)

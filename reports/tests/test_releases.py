@@ -11,7 +11,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from accounts.models import Board, Industry, Issuer, MarketCapBand
+from accounts.models import Board, Industry, Issuer, MarketCapBand, User
 from assessments import selectors
 from assessments.models import Assessment, AssessmentStatus, ScoreSnapshot
 from assessments.tests.factories import IssuerFactory
@@ -186,3 +186,37 @@ def test_ten_peers_show_quartiles_and_percentile_in_whole_points():
     assert (stat.q1, stat.median, stat.q3) == (33.0, 55.0, 78.0)
     assert stat.percentile == 50.0
     assert stat.position == "around"
+
+
+def test_results_page_and_report_show_a_small_group_only_coarsely(framework, client):
+    """Six peers: the page shows a median rounded to 5 points and a position, never
+    quartiles or a percentile, and links to how the comparison works."""
+    from django.urls import reverse
+
+    from assessments.tests.factories import client_for
+
+    peers = [
+        submit_synthetic(IssuerFactory(industry=Industry.IT), framework, seed=n) for n in range(6)
+    ]
+    me = submit_synthetic(IssuerFactory(industry=Industry.ENERGY), framework, seed=40)
+    user = User.objects.get(issuer=me.assessment.issuer)
+    page = client_for(user).get(reverse("reports:results", args=[me.assessment_id]))
+    html = page.content.decode()
+    everyone = next(g for g in peer_benchmarks(snapshot=me) if g.key == "all")
+    assert everyone.n == 6 and everyone.overall.coarse
+    assert f"≈&#8239;{everyone.overall.median:.0f}" in html
+    assert everyone.overall.position_label in html
+    assert reverse("reports:peer_method") in html
+    report = client_for(user).get(reverse("reports:view", args=[me.assessment_id, "en"]))
+    assert everyone.overall.position_label in report.content.decode()
+    assert len(peers) == 6
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hant"])
+def test_how_peer_comparison_works_is_public_and_translated(client, language):
+    from django.urls import reverse
+
+    client.cookies["django_language"] = language
+    html = client.get(reverse("reports:peer_method")).content.decode()
+    assert ("How peer comparison works" in html) == (language == "en")
+    assert "10" in html and "5" in html
