@@ -13,6 +13,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from core.mail import templated_mail_send
 
+from .access import can_invite_colleague
 from .models import Role, User
 
 
@@ -25,7 +26,7 @@ def user_language_set(*, user: User, language: str) -> None:
 
 def colleague_invite(*, lead: User, email: str, full_name: str, base_url: str) -> User:
     """Add a contributor to the lead's issuer and e-mail them a link to choose a password."""
-    if not lead.is_issuer_lead or lead.issuer is None:
+    if not can_invite_colleague(user=lead) or lead.issuer is None:
         raise PermissionDenied
     colleague = User.objects.create_user(
         email, None, full_name=full_name.strip(), role=Role.ISSUER_CONTRIBUTOR, issuer=lead.issuer

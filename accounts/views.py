@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.i18n import set_language as django_set_language
 
+from .access import can_invite_colleague, can_view_team
 from .forms import InviteColleagueForm
 from .http import AuthedRequest
 from .middleware import LANGUAGE_CODES
@@ -41,11 +42,11 @@ def set_language(request: HttpRequest) -> HttpResponse:
 def team(request: AuthedRequest) -> HttpResponse:
     """The issuer's people; the lead invites colleagues as contributors."""
     user = request.user
-    if not user.is_issuer_staff or user.issuer is None:
+    if not can_view_team(user=user):
         raise Http404
     form = (
         InviteColleagueForm(request.POST if request.method == "POST" else None)
-        if user.is_issuer_lead
+        if can_invite_colleague(user=user)
         else None
     )
     if request.method == "POST":

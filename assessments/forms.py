@@ -14,7 +14,7 @@ from accounts.models import Issuer
 from . import kinds
 from .framework import Dimension, ItemDef, Shift
 from .models import Answer, AnswerRevision, Confidence
-from .services import Proposed
+from .services import Proposed, SaveOutcome
 
 NOTE_MAX = 4000
 VERSION_MAX = 2**31 - 1  # PositiveIntegerField's range on every supported database
@@ -191,6 +191,16 @@ class StepForm(forms.Form):
         for code, version in versions.items():
             data[_f(code, "base")] = str(version)
         self.data = data
+
+    def show_conflicts(self, outcome: SaveOutcome, answers: dict[str, Answer]) -> None:
+        """After a save the page is shown again (a conflict, or invalid input): what was
+        typed stays, its base versions become the ones just saved (or, for a conflict, the
+        colleague's winning version), and each conflict shows their answer beside it."""
+        versions = dict(outcome.versions)
+        versions.update({c.item_code: answers[c.item_code].version for c in outcome.conflicts})
+        self.rebase(versions)
+        self.answers = answers
+        self.theirs = {c.item_code: answers[c.item_code] for c in outcome.conflicts}
 
 
 class IssuerProfileForm(forms.ModelForm):

@@ -10,12 +10,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from . import kinds
 from .framework import Framework, ItemDef, Named
 from .kinds import answer_code_text
-from .models import Answer, Confidence
+from .models import Answer, Assessment, Confidence
 
 
 def answer_text(item: ItemDef, answer: Any, lang: str | None) -> str:
@@ -210,3 +211,85 @@ def results(fw: Framework, result: Mapping[str, Any], lang: str | None) -> dict[
             for g in completeness["gaps"]
         ],
     }
+
+
+# --- wizard navigation ---------------------------------------------------------------------
+
+
+@dataclass
+class StepLink:
+    key: str
+    title: str
+    url: str
+    answered: int
+    total: int
+    current: bool
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.answered / self.total) if self.total else 100
+
+
+@dataclass
+class WizardNav:
+    """The wizard's steps (profile, one per shift, review) with progress, and where the
+    current one leads."""
+
+    steps: list[StepLink]
+    index: int
+
+    @property
+    def prev(self) -> StepLink | None:
+        return self.steps[self.index - 1] if self.index > 0 else None
+
+    @property
+    def next(self) -> StepLink | None:
+        return self.steps[self.index + 1] if self.index + 1 < len(self.steps) else None
+
+    def after_save(self, go: str) -> str:
+        """Where a saved step goes: the button pressed ("next" / "prev"), else stays."""
+        target = {"next": self.next, "prev": self.prev}.get(go)
+        return (target or self.steps[self.index]).url
+
+
+def wizard_nav(
+    assessment: Assessment,
+    fw: Framework,
+    answers: Mapping[str, Answer],
+    *,
+    current: str,
+    language: str,
+) -> WizardNav:
+    steps = [
+        StepLink(
+            "profile",
+            _("Company profile"),
+            reverse("assessments:profile", args=[assessment.pk]),
+            1 if assessment.issuer.profile_confirmed_at else 0,
+            1,
+            current == "profile",
+        )
+    ]
+    for shift in fw.shifts:
+        known = sum(1 for i in shift.items if (a := answers.get(i.code)) and a.is_known)
+        steps.append(
+            StepLink(
+                shift.code,
+                shift.name.get(language),
+                reverse("assessments:step", args=[assessment.pk, shift.code]),
+                known,
+                len(shift.items),
+                current == shift.code,
+            )
+        )
+    steps.append(
+        StepLink(
+            "review",
+            _("Review and submit"),
+            reverse("assessments:review", args=[assessment.pk]),
+            0,
+            0,
+            current == "review",
+        )
+    )
+    return WizardNav(steps, [s.key for s in steps].index(current))

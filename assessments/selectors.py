@@ -8,8 +8,9 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
-from accounts.models import Role, User
+from accounts.models import User
 
+from . import access
 from .framework import Framework, framework_cached, framework_from_content
 from .models import Answer, AnswerRevision, Assessment, FrameworkVersion, ScoreSnapshot
 from .scoring import AnswerValue
@@ -35,18 +36,8 @@ def _assessments() -> QuerySet[Assessment]:
 
 
 def assessments_visible_to(user: User) -> QuerySet[Assessment]:
-    """The access rule in one place: issuer staff see their issuer's assessments, admins
-    all, reviewers those of the cohorts assigned to them."""
-    qs = _assessments()
-    if not user.is_authenticated or not user.is_active:
-        return qs.none()
-    if user.role == Role.ASSOCIATION_ADMIN:
-        return qs
-    if user.role == Role.ASSOCIATION_REVIEWER:
-        return qs.filter(cohort__reviewers=user)
-    if user.is_issuer_staff and user.issuer_id:
-        return qs.filter(issuer_id=user.issuer_id)
-    return qs.none()
+    """The assessments `user` may see (the rule is `access.visible_assessments`)."""
+    return access.visible_assessments(user=user, queryset=_assessments())
 
 
 def assessment_for_user(*, user: User, pk: int) -> Assessment:
@@ -55,12 +46,6 @@ def assessment_for_user(*, user: User, pk: int) -> Assessment:
         return assessments_visible_to(user).get(pk=pk)
     except Assessment.DoesNotExist as exc:
         raise Http404 from exc
-
-
-def assessment_editable_by(*, user: User, assessment: Assessment) -> bool:
-    return (
-        assessment.is_editable and user.is_issuer_staff and user.issuer_id == assessment.issuer_id
-    )
 
 
 def answers_of(assessment: Assessment) -> dict[str, Answer]:

@@ -18,8 +18,9 @@ from django.db.models import Case, F, Field, OuterRef, Q, Subquery, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Issuer, Role, User
+from accounts.models import Issuer, User
 
+from . import access
 from .framework import Framework, FrameworkError, parse_framework
 from .models import (
     Answer,
@@ -109,7 +110,7 @@ def framework_load_all(*, directory: Path = FRAMEWORK_DIR) -> list[tuple[Framewo
 
 
 def issuer_profile_confirm(*, issuer: Issuer, user: User, data: Mapping[str, Any]) -> Issuer:
-    if not (user.is_issuer_lead and user.issuer_id == issuer.pk):
+    if not access.can_confirm_profile(user=user, issuer=issuer):
         raise PermissionDenied
     for name, value in data.items():
         setattr(issuer, name, value)
@@ -172,7 +173,7 @@ def assessment_start(
 ) -> Assessment:
     """The issuer's open assessment, or a new one (leads only), optionally prefilled from
     the issuer's latest submitted assessment."""
-    if not user.is_issuer_staff or user.issuer is None:
+    if not access.can_start(user=user) or user.issuer is None:
         raise PermissionDenied
     open_one = (
         Assessment.objects.filter(
@@ -184,7 +185,7 @@ def assessment_start(
     )
     if open_one is not None:
         return open_one
-    if not user.is_issuer_lead:
+    if not access.can_start_new(user=user):
         raise PermissionDenied(_("Only the issuer lead can start a new assessment."))
     previous = (
         Assessment.objects.filter(issuer=user.issuer, submitted_at__isnull=False)
@@ -262,6 +263,8 @@ def answers_save(
     changed it too is a conflict: it is stored as an unapplied revision (nothing is lost)
     and reported with both values. A constant number of queries, whatever the item count.
     """
+    if not access.can_answer(user=user, assessment=assessment):
+        raise PermissionDenied
     if not proposals:
         return SaveOutcome()
     outcome = SaveOutcome()
@@ -389,7 +392,7 @@ class SubmitError(Exception):
 @transaction.atomic
 def assessment_submit(*, assessment: Assessment, user: User) -> ScoreSnapshot:
     """Check completeness, freeze the scores with the framework version, lock the answers."""
-    if not (user.is_issuer_lead and user.issuer_id == assessment.issuer_id):
+    if not access.can_submit(user=user, assessment=assessment):
         raise PermissionDenied(_("Only the issuer lead can submit."))
     locked = Assessment.objects.select_for_update().get(pk=assessment.pk)
     if locked.status not in (AssessmentStatus.DRAFT, AssessmentStatus.RETURNED):
@@ -423,20 +426,11 @@ class ReviewError(Exception):
     """The assessment is not in a state this review action applies to."""
 
 
-def can_review(*, user: User, assessment: Assessment) -> bool:
-    """Admins review everything; reviewers only assessments of cohorts assigned to them."""
-    if user.role == Role.ASSOCIATION_ADMIN:
-        return True
-    if user.role == Role.ASSOCIATION_REVIEWER and assessment.cohort_id:
-        return assessment.cohort.reviewers.filter(pk=user.pk).exists()  # type: ignore[union-attr]
-    return False
-
-
 @transaction.atomic
 def review_comment_add(
     *, assessment: Assessment, author: User, text: str, item_code: str = ""
 ) -> ReviewComment:
-    if not can_review(user=author, assessment=assessment):
+    if not access.can_comment(user=author, assessment=assessment):
         raise PermissionDenied
     item = None
     if item_code:
@@ -453,7 +447,7 @@ def assessment_review(
     *, assessment: Assessment, reviewer: User, approve: bool, note: str
 ) -> Assessment:
     """Approve a submitted assessment, or return it to the issuer with a message."""
-    if not can_review(user=reviewer, assessment=assessment):
+    if not access.can_review(user=reviewer, assessment=assessment):
         raise PermissionDenied
     locked = Assessment.objects.select_for_update().get(pk=assessment.pk)
     if locked.status != AssessmentStatus.SUBMITTED:

@@ -1,17 +1,13 @@
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from functools import wraps
+from collections.abc import Mapping
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.http import Http404, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.timezone import localtime
 from django.utils.translation import get_language
@@ -20,136 +16,29 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.http import AuthedRequest
 
-from . import presenters, selectors, services
+from . import access, presenters, selectors, services
 from .forms import IssuerProfileForm, ReviewForm, StepForm
 from .framework import Framework, Shift
 from .models import EDITABLE_STATUSES, Answer, Assessment
-
-PENDING_KEY = "pending_step_post"
-
-
-# About the largest step a respondent can send: every note of the biggest step (17 items)
-# at 4,000 Chinese characters, percent-encoded (9 bytes each). Anything bigger is not a
-# typed answer, and anyone can make an anonymous session, so it is not stored.
-PARK_MAX_BYTES = 1024 * 1024
-
-
-def _parkable(request: HttpRequest) -> bool:
-    try:
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        return False
-    return 0 < length <= PARK_MAX_BYTES
-
-
-def login_required_keep_post(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Like login_required, but a POST that arrives after the session expired is kept.
-
-    The typed answers are parked in the (anonymous) session, which survives the login,
-    and replayed by the step view once the respondent is back. Autosave calls get a 401
-    JSON answer instead, so the page can keep the values in the browser and say so.
-    """
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if request.user.is_authenticated:
-            return view(request, *args, **kwargs)
-        if request.headers.get("accept", "").startswith("application/json"):
-            return JsonResponse(
-                {
-                    "status": "login_required",
-                    "message": _(
-                        "Your session has expired. Log in again; "
-                        "your changes are kept on this page."
-                    ),
-                },
-                status=401,
-            )
-        if request.method == "POST" and _parkable(request):
-            request.session[PENDING_KEY] = {
-                "path": request.path,
-                "data": {
-                    k: request.POST.getlist(k) for k in request.POST if k != "csrfmiddlewaretoken"
-                },
-            }
-        return redirect_to_login(request.get_full_path())
-
-    return wrapper
-
-
-@dataclass
-class StepLink:
-    key: str
-    title: str
-    url: str
-    answered: int
-    total: int
-    current: bool
-
-    @property
-    def percent(self) -> int:
-        return round(100 * self.answered / self.total) if self.total else 100
-
-
-def _steps(
-    assessment: Assessment, fw: Framework, answers: dict[str, Answer], current: str
-) -> list[StepLink]:
-    lang = get_language()
-    steps = [
-        StepLink(
-            "profile",
-            _("Company profile"),
-            reverse("assessments:profile", args=[assessment.pk]),
-            1 if assessment.issuer.profile_confirmed_at else 0,
-            1,
-            current == "profile",
-        )
-    ]
-    for shift in fw.shifts:
-        known = sum(1 for i in shift.items if (a := answers.get(i.code)) and a.is_known)
-        steps.append(
-            StepLink(
-                shift.code,
-                shift.name.get(lang),
-                reverse("assessments:step", args=[assessment.pk, shift.code]),
-                known,
-                len(shift.items),
-                current == shift.code,
-            )
-        )
-    steps.append(
-        StepLink(
-            "review",
-            _("Review and submit"),
-            reverse("assessments:review", args=[assessment.pk]),
-            0,
-            0,
-            current == "review",
-        )
-    )
-    return steps
+from .replay import login_required_keep_post, parked_post
 
 
 def _wizard_context(
-    request: AuthedRequest, assessment: Assessment, answers: dict[str, Answer], current: str
+    request: AuthedRequest, assessment: Assessment, answers: Mapping[str, Answer], current: str
 ) -> dict[str, Any]:
     fw = selectors.framework_of(assessment.framework)
-    steps = _steps(assessment, fw, answers, current)
+    nav = presenters.wizard_nav(assessment, fw, answers, current=current, language=get_language())
     known = sum(1 for a in answers.values() if a.is_known)
-    keys = [s.key for s in steps]
-    index = keys.index(current)
     return {
         "assessment": assessment,
         "framework": fw,
-        "steps": steps,
+        "steps": nav.steps,
         "overall_answered": known,
         "overall_total": len(answers),
         "overall_percent": round(100 * known / len(answers)) if answers else 0,
-        "prev_step": steps[index - 1] if index > 0 else None,
-        "next_step": steps[index + 1] if index + 1 < len(steps) else None,
-        "editable": selectors.assessment_editable_by(user=request.user, assessment=assessment),
-        "is_lead": getattr(request.user, "is_issuer_lead", False)
-        and request.user.issuer_id == assessment.issuer_id,
+        "prev_step": nav.prev,
+        "next_step": nav.next,
+        "can": access.AssessmentAccess(user=request.user, assessment=assessment),
     }
 
 
@@ -174,7 +63,7 @@ def home(request: AuthedRequest) -> HttpResponse:
 def current(request: AuthedRequest) -> HttpResponse:
     """Where a person lands after login by invitation: their open assessment, else home."""
     user = request.user
-    if user.is_issuer_staff:
+    if access.can_start(user=user):
         open_one = (
             selectors.assessments_visible_to(user)
             .filter(status__in=[s.value for s in EDITABLE_STATUSES])
@@ -226,11 +115,7 @@ def assessment_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 def step_profile(request: AuthedRequest, pk: int) -> HttpResponse:
     assessment = selectors.assessment_for_user(user=request.user, pk=pk)
     issuer = assessment.issuer
-    can_edit = (
-        request.user.is_issuer_lead
-        and request.user.issuer_id == issuer.pk
-        and assessment.is_editable
-    )
+    can_edit = access.can_edit_profile(user=request.user, assessment=assessment)
     form = IssuerProfileForm(request.POST if request.method == "POST" else None, instance=issuer)
     if not can_edit:
         for f in form.fields.values():
@@ -248,7 +133,7 @@ def step_profile(request: AuthedRequest, pk: int) -> HttpResponse:
             return redirect("assessments:step", pk=pk, shift=fw.shifts[0].code)
     answers = selectors.answers_of(assessment)
     context = _wizard_context(request, assessment, answers, "profile")
-    context.update(form=form, issuer=issuer, can_edit=can_edit)
+    context.update(form=form, issuer=issuer)
     return render(request, "assessments/step_profile.html", context)
 
 
@@ -266,82 +151,84 @@ def _conflict_message(outcome: services.SaveOutcome) -> str:
     ) % {"n": len(outcome.conflicts)}
 
 
+def _step_save(
+    request: AuthedRequest, assessment: Assessment, fw: Framework, form: StepForm, shift: str
+) -> HttpResponse | None:
+    """Save what the step form holds (valid or not: nothing typed is lost). A redirect
+    when done; None when the page must be shown again (invalid input, a conflict)."""
+    valid = form.is_valid()
+    try:
+        outcome = services.answers_save(
+            assessment=assessment, proposals=form.proposals(), user=request.user
+        )
+    except services.AssessmentLocked:
+        messages.error(request, _("This assessment was submitted meanwhile; it is now read-only."))
+        return redirect("assessments:review", pk=assessment.pk)
+    if outcome.saved:
+        messages.success(request, _("Saved %(n)d answer(s).") % {"n": len(outcome.saved)})
+    if valid and not outcome.conflicts:
+        nav = presenters.wizard_nav(assessment, fw, {}, current=shift, language=get_language())
+        return redirect(nav.after_save(request.POST.get("go", "")))
+    form.show_conflicts(outcome, selectors.answers_of(assessment))
+    if outcome.conflicts:
+        messages.warning(request, _conflict_message(outcome))
+    if not valid:
+        messages.error(
+            request,
+            _(
+                "Some answers need attention; everything you typed is still here. "
+                "See the marked questions."
+            ),
+        )
+    return None
+
+
 @login_required_keep_post
 @require_http_methods(["GET", "POST"])
 def step_shift(request: AuthedRequest, pk: int, shift: str) -> HttpResponse:
     assessment = selectors.assessment_for_user(user=request.user, pk=pk)
     fw = selectors.framework_of(assessment.framework)
     the_shift = _shift_or_404(fw, shift)
-    editable = selectors.assessment_editable_by(user=request.user, assessment=assessment)
+    editable = access.can_edit(user=request.user, assessment=assessment)
     data: QueryDict | None = None
-    pending = request.session.get(PENDING_KEY)
     if request.method == "POST":
         if not editable:
             messages.error(request, _("This assessment is read-only; nothing was changed."))
             return redirect("assessments:step", pk=pk, shift=shift)
         data = request.POST
-    elif pending and pending.get("path") == request.path and editable:
-        del request.session[PENDING_KEY]
-        replay = QueryDict(mutable=True)
-        for key, values in pending.get("data", {}).items():
-            replay.setlist(key, [str(v) for v in values])
-        data = replay
-        messages.info(request, _("Your session had expired; here is what you typed before it did."))
-
+    elif editable:
+        data = parked_post(request)
     # A POST needs no current answers unless the page has to be shown again.
     answers = selectors.answers_of(assessment) if data is None else {}
     form = StepForm(data, shift=the_shift, answers=answers, language=get_language())
-    if data is not None:
-        valid = form.is_valid()
-        try:
-            outcome = services.answers_save(
-                assessment=assessment,
-                proposals=form.proposals(),
-                user=request.user,
-            )
-        except services.AssessmentLocked:
-            messages.error(
-                request, _("This assessment was submitted meanwhile; it is now read-only.")
-            )
-            return redirect("assessments:review", pk=pk)
-        if outcome.saved:
-            messages.success(request, _("Saved %(n)d answer(s).") % {"n": len(outcome.saved)})
-        if valid and not outcome.conflicts:
-            steps = _steps(assessment, fw, answers, shift)
-            index = [s.key for s in steps].index(shift)
-            go = request.POST.get("go", "")
-            if go == "next" and index + 1 < len(steps):
-                return redirect(steps[index + 1].url)
-            if go == "prev" and index > 0:
-                return redirect(steps[index - 1].url)
-            return redirect("assessments:step", pk=pk, shift=shift)
-        answers = selectors.answers_of(assessment)
-        versions = dict(outcome.versions)
-        versions.update({c.item_code: answers[c.item_code].version for c in outcome.conflicts})
-        form.rebase(versions)
-        form.answers = answers
-        form.theirs = {c.item_code: answers[c.item_code] for c in outcome.conflicts}
-        if outcome.conflicts:
-            messages.warning(request, _conflict_message(outcome))
-        if not valid:
-            messages.error(
-                request,
-                _(
-                    "Some answers need attention; everything you typed is still here. "
-                    "See the marked questions."
-                ),
-            )
+    if data is not None and (done := _step_save(request, assessment, fw, form, shift)):
+        return done
     form.conflicts = selectors.open_conflicts(assessment, [i.code for i in the_shift.items])
-    context = _wizard_context(request, assessment, answers, shift)
+    context = _wizard_context(request, assessment, form.answers, shift)
     context.update(form=form, shift=the_shift, sections=form.sections())
     return render(request, "assessments/step_shift.html", context)
+
+
+def _conflicts_json(fw: Framework, outcome: services.SaveOutcome) -> dict[str, Any]:
+    """Each lost race as the autosave script shows it: the colleague's answer, who, when."""
+    return {
+        c.item_code: {
+            "theirs": presenters.answer_text(fw.items[c.item_code], c.theirs, get_language()),
+            "by": c.theirs.updated_by.display_name if c.theirs.updated_by else "",
+            "at": date_format(localtime(c.theirs.updated_at), "DATETIME_FORMAT")
+            if c.theirs.updated_at
+            else "",
+            "version": c.theirs.version,
+        }
+        for c in outcome.conflicts
+    }
 
 
 @login_required_keep_post
 @require_POST
 def autosave(request: AuthedRequest, pk: int, shift: str) -> HttpResponse:
     assessment = selectors.assessment_for_user(user=request.user, pk=pk)
-    if not selectors.assessment_editable_by(user=request.user, assessment=assessment):
+    if not access.can_edit(user=request.user, assessment=assessment):
         return JsonResponse(
             {"status": "locked", "message": _("This assessment is read-only.")}, status=409
         )
@@ -363,17 +250,7 @@ def autosave(request: AuthedRequest, pk: int, shift: str) -> HttpResponse:
         return JsonResponse(
             {"status": "locked", "message": _("This assessment is read-only.")}, status=409
         )
-    conflicts = {
-        c.item_code: {
-            "theirs": presenters.answer_text(fw.items[c.item_code], c.theirs, get_language()),
-            "by": c.theirs.updated_by.display_name if c.theirs.updated_by else "",
-            "at": date_format(localtime(c.theirs.updated_at), "DATETIME_FORMAT")
-            if c.theirs.updated_at
-            else "",
-            "version": c.theirs.version,
-        }
-        for c in outcome.conflicts
-    }
+    conflicts = _conflicts_json(fw, outcome)
     return JsonResponse(
         {
             "status": "conflict" if conflicts else "saved",
@@ -420,12 +297,37 @@ def submit(request: AuthedRequest, pk: int) -> HttpResponse:
     return redirect("reports:results", pk=pk)
 
 
+def _review_act(request: AuthedRequest, assessment: Assessment, form: ReviewForm) -> None:
+    """Add the comment, or approve / return the assessment, as the review form says."""
+    action = form.cleaned_data["action"]
+    if action == "comment":
+        services.review_comment_add(
+            assessment=assessment,
+            author=request.user,
+            text=form.cleaned_data["text"],
+            item_code=form.cleaned_data["item"],
+        )
+        messages.success(request, _("Comment added."))
+        return
+    services.assessment_review(
+        assessment=assessment,
+        reviewer=request.user,
+        approve=action == "approve",
+        note=form.cleaned_data["text"],
+    )
+    approved = action == "approve"
+    messages.success(
+        request,
+        _("Assessment approved.") if approved else _("Assessment returned to the issuer."),
+    )
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def review_submission(request: AuthedRequest, pk: int) -> HttpResponse:
     """The association's review: read the answers, comment, approve or return."""
     assessment = selectors.assessment_for_user(user=request.user, pk=pk)
-    if not services.can_review(user=request.user, assessment=assessment):
+    if not access.can_review(user=request.user, assessment=assessment):
         raise Http404
     fw = selectors.framework_of(assessment.framework)
     form = ReviewForm(
@@ -433,32 +335,12 @@ def review_submission(request: AuthedRequest, pk: int) -> HttpResponse:
         items=[(i.code, i.text.get(get_language())) for i in fw.iter_items()],
     )
     if request.method == "POST" and form.is_valid():
-        action = form.cleaned_data["action"]
         try:
-            if action == "comment":
-                services.review_comment_add(
-                    assessment=assessment,
-                    author=request.user,
-                    text=form.cleaned_data["text"],
-                    item_code=form.cleaned_data["item"],
-                )
-                messages.success(request, _("Comment added."))
-            else:
-                services.assessment_review(
-                    assessment=assessment,
-                    reviewer=request.user,
-                    approve=action == "approve",
-                    note=form.cleaned_data["text"],
-                )
-                messages.success(
-                    request,
-                    _("Assessment approved.")
-                    if action == "approve"
-                    else _("Assessment returned to the issuer."),
-                )
-            return redirect("assessments:review_submission", pk=pk)
+            _review_act(request, assessment, form)
         except services.ReviewError as exc:
             form.add_error("text", str(exc))
+        else:
+            return redirect("assessments:review_submission", pk=pk)
     answers = selectors.answers_of(assessment)
     context = {
         "assessment": assessment,
@@ -474,11 +356,7 @@ def review_submission(request: AuthedRequest, pk: int) -> HttpResponse:
 def history(request: AuthedRequest, pk: int) -> HttpResponse:
     """Audit trail: every status change, comment and answer change (admins and the lead)."""
     assessment = selectors.assessment_for_user(user=request.user, pk=pk)
-    user = request.user
-    if not (
-        user.is_association_staff
-        or (user.is_issuer_lead and user.issuer_id == assessment.issuer_id)
-    ):
+    if not access.can_view_history(user=request.user, assessment=assessment):
         raise PermissionDenied
     fw = selectors.framework_of(assessment.framework)
     trail = selectors.review_trail(assessment)

@@ -8,9 +8,11 @@ import zipfile
 from dataclasses import dataclass
 from typing import IO
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, OuterRef, Subquery
 
 from accounts.models import User
+from assessments import access
 from assessments.models import Assessment, ScoreSnapshot
 from reports import services as report_services
 from reports.models import Report, ReportStatus
@@ -29,6 +31,8 @@ def cohort_reports_request(
     *, cohort: Cohort, language: str, user: User, retry_failed: bool = False
 ) -> int:
     """Ask for every submitted assessment's report; returns how many were (re)queued."""
+    if not access.can_request_cohort_reports(user=user, cohort=cohort):
+        raise PermissionDenied
     queued = 0
     assessments = Assessment.objects.filter(
         cohort=cohort, submitted_at__isnull=False
@@ -87,8 +91,10 @@ def cohort_reports_progress(*, cohort: Cohort, language: str) -> Progress:
     return Progress(total=total, by_status=by_status, failures=failures)
 
 
-def cohort_reports_zip(*, cohort: Cohort, language: str) -> IO[bytes]:
+def cohort_reports_zip(*, cohort: Cohort, language: str, user: User) -> IO[bytes]:
     """A ZIP of the ready PDFs, built on disk (never all PDFs in memory at once)."""
+    if not access.can_download_cohort_reports(user=user, cohort=cohort):
+        raise PermissionDenied
     handle = tempfile.TemporaryFile()  # noqa: SIM115 - returned open, closed by the response
     with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_STORED) as archive:
         for report in (

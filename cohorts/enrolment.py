@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from functools import partial
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import ProhibitNullCharactersValidator, validate_email
 from django.db import transaction
 from django.utils import translation
@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Board, Industry, Issuer, Role, User, normalise_stock_code
 from accounts.services import send_invitation
+from assessments import access
 from assessments.models import Assessment
 from assessments.services import assessment_create
 
@@ -161,6 +162,8 @@ def from_session(data: list[dict[str, Any]]) -> list[Row]:
 def import_rows(*, cohort: Cohort, rows: list[Row], user: User, base_url: str) -> int:
     """Create or update issuers, enrol them (one assessment each) and invite new leads.
     Only valid rows are imported; returns how many issuers were newly enrolled."""
+    if not access.can_enrol(user=user, cohort=cohort):
+        raise PermissionDenied
     enrolled = 0
     for row in rows:
         if not row.ok:

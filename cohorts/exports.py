@@ -14,11 +14,13 @@ from datetime import datetime
 from decimal import Decimal
 from typing import IO, Any
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from assessments import kinds
+from accounts.models import User
+from assessments import access, kinds
 from assessments.models import Answer, Assessment, ScoreComponent, ScoreSnapshot
 from assessments.selectors import framework_of
 
@@ -158,6 +160,14 @@ def rows_for(kind: str, cohort: Cohort, language: str) -> Iterator[list[Any]]:
     if kind == "answers":
         return answer_rows(cohort, language)
     return summary_rows(cohort, language)
+
+
+def export_rows(*, user: User, cohort: Cohort, kind: str, language: str) -> Iterator[list[Any]]:
+    """`rows_for` on a person's behalf: the access policy is asked again here (the
+    `export_cohort` command acts as the operator and calls `rows_for`)."""
+    if not access.can_export(user=user, cohort=cohort):
+        raise PermissionDenied
+    return rows_for(kind, cohort, language)
 
 
 class _Line:

@@ -1,4 +1,4 @@
-"""Forms of the association's cohort pages: create / edit a cohort, enrol one issuer."""
+"""Forms of the association's cohort pages: create / edit a cohort, enrol (a CSV or one issuer)."""
 
 from __future__ import annotations
 
@@ -112,3 +112,9 @@ class EnrolOneForm(forms.Form):
             self.add_error(None, message)
         self.row = row
         return data
+
+
+class EnrolmentUploadForm(forms.Form):
+    """The enrolment CSV (parsed by `enrolment.parse`, which also bounds its size)."""
+
+    file = forms.FileField(label=_("CSV file"))

@@ -3,20 +3,15 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.http import Http404
 
-from accounts.models import Role, User
+from accounts.models import User
+from assessments import access
 
 from .models import Cohort
 
 
 def cohorts_visible_to(user: User) -> QuerySet[Cohort]:
-    """Admins see every cohort, reviewers the cohorts assigned to them, issuers none."""
-    if not user.is_authenticated or not user.is_active:
-        return Cohort.objects.none()
-    if user.role == Role.ASSOCIATION_ADMIN:
-        return Cohort.objects.all()
-    if user.role == Role.ASSOCIATION_REVIEWER:
-        return Cohort.objects.filter(reviewers=user)
-    return Cohort.objects.none()
+    """The cohorts `user` may see (the rule is `access.visible_cohorts`)."""
+    return access.visible_cohorts(user=user, queryset=Cohort.objects.all())
 
 
 def cohort_for_user(*, user: User, slug: str) -> Cohort:

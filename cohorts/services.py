@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from accounts.models import User
+from assessments import access
 from assessments.models import FrameworkVersion
 
 from .models import Cohort
@@ -18,6 +20,7 @@ EDITABLE = ("name_en", "name_zh", "slug", "year", "opens_on", "closes_on", "stat
 @transaction.atomic
 def cohort_create(
     *,
+    user: User,
     name_en: str,
     name_zh: str,
     slug: str,
@@ -28,6 +31,8 @@ def cohort_create(
     status: str,
     reviewers: Iterable[User] = (),
 ) -> Cohort:
+    if not access.can_create_cohort(user=user):
+        raise PermissionDenied
     cohort = Cohort(
         name_en=name_en,
         name_zh=name_zh,
@@ -46,9 +51,11 @@ def cohort_create(
 
 @transaction.atomic
 def cohort_update(
-    *, cohort: Cohort, reviewers: Iterable[User] | None = None, **fields: object
+    *, cohort: Cohort, user: User, reviewers: Iterable[User] | None = None, **fields: object
 ) -> Cohort:
     """Change names, dates, status or reviewers; the framework stays (assessments use it)."""
+    if not access.can_manage_cohort(user=user, cohort=cohort):
+        raise PermissionDenied
     unknown = set(fields) - set(EDITABLE)
     if unknown:
         raise TypeError(f"not editable: {', '.join(sorted(unknown))}")

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -11,18 +10,19 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.http import AuthedRequest
-from accounts.models import Industry, Role
+from accounts.models import Industry
+from assessments import access
 from assessments.models import AssessmentStatus
 from reports import charts
 from reports.models import ReportLanguage
 
 from . import bulk, enrolment, exports, selectors, services
 from .dashboard import cohort_dashboard
-from .forms import CohortForm, EnrolOneForm
+from .forms import CohortForm, EnrolmentUploadForm, EnrolOneForm
+from .models import Cohort
 
 
 @login_required
@@ -38,7 +38,7 @@ def export(request: AuthedRequest, slug: str, fmt: str) -> StreamingHttpResponse
         or language not in ReportLanguage.values
     ):
         raise Http404
-    rows = exports.rows_for(kind, cohort, language)
+    rows = exports.export_rows(user=request.user, cohort=cohort, kind=kind, language=language)
     filename = f"{cohort.slug}-{kind}-{timezone.localdate():%Y%m%d}-{language}.{fmt}"
     if fmt == "csv":
         response = StreamingHttpResponse(
@@ -79,6 +79,7 @@ def dashboard(request: AuthedRequest, slug: str) -> HttpResponse:
         "industries": Industry.choices,
         "filters": {k: request.GET.get(k, "") for k in ("status", "industry", "sort")},
     }
+    context["can"] = access.CohortAccess(user=request.user, cohort=cohort)
     return render(request, "cohorts/dashboard.html", context)
 
 
@@ -125,7 +126,7 @@ def bulk_zip(request: AuthedRequest, slug: str) -> FileResponse:
     cohort = selectors.cohort_for_user(user=request.user, slug=slug)
     language = _language(request)
     response = FileResponse(
-        bulk.cohort_reports_zip(cohort=cohort, language=language),
+        bulk.cohort_reports_zip(cohort=cohort, language=language, user=request.user),
         as_attachment=True,
         filename=f"{cohort.slug}-reports-{language}.zip",
         content_type="application/zip",
@@ -134,110 +135,121 @@ def bulk_zip(request: AuthedRequest, slug: str) -> FileResponse:
     return response
 
 
-class EnrolmentUploadForm(forms.Form):
-    file = forms.FileField(label=gettext_lazy("CSV file"))
-
-
 SESSION_KEY = "enrolment:{slug}"
+
+
+def _enrol_page(
+    request: AuthedRequest,
+    cohort: Cohort,
+    *,
+    form: EnrolmentUploadForm | None = None,
+    one: EnrolOneForm | None = None,
+    rows: list[enrolment.Row] | None = None,
+) -> HttpResponse:
+    context = {
+        "cohort": cohort,
+        "form": form or EnrolmentUploadForm(),
+        "one": one or EnrolOneForm(),
+        "rows": rows,
+        "invalid": sum(1 for r in rows or [] if not r.ok),
+        "columns": enrolment.COLUMNS,
+    }
+    return render(request, "cohorts/enrol.html", context)
+
+
+def _enrol_cohort(request: AuthedRequest, slug: str) -> Cohort:
+    """404 outside one's cohorts, then 403 for those who may see it but not enrol."""
+    cohort = selectors.cohort_for_user(user=request.user, slug=slug)
+    if not access.can_enrol(user=request.user, cohort=cohort):
+        raise PermissionDenied
+    return cohort
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def enrol(request: AuthedRequest, slug: str) -> HttpResponse:
-    """Upload a CSV, see every row with its errors, then import (optionally skipping bad rows)."""
-    cohort = selectors.cohort_for_user(user=request.user, slug=slug)
-    if request.user.role != Role.ASSOCIATION_ADMIN:
-        raise PermissionDenied
-    key = SESSION_KEY.format(slug=slug)
-    form = EnrolmentUploadForm()
-    one = EnrolOneForm()
+    """The enrolment page: upload a CSV and see every row with its errors (preview), then
+    import it (optionally skipping bad rows), or enrol one issuer by hand. One form per
+    action, all posting here; the `action` field picks the view."""
+    actions = {"one": enrol_one, "import": enrol_import}
+    if request.method == "POST":
+        return actions.get(request.POST.get("action", ""), enrol_upload)(request, slug)
+    return _enrol_page(request, _enrol_cohort(request, slug))
+
+
+def enrol_upload(request: AuthedRequest, slug: str) -> HttpResponse:
+    """Parse the uploaded CSV and show the preview; the rows wait in the session."""
+    cohort = _enrol_cohort(request, slug)
+    form = EnrolmentUploadForm(request.POST, request.FILES)
     rows = None
-    if request.method == "POST" and request.POST.get("action") == "one":
-        one = EnrolOneForm(request.POST)
-        if one.is_valid() and one.row is not None:
-            count = enrolment.import_rows(
-                cohort=cohort,
-                rows=[one.row],
-                user=request.user,
-                base_url=request.build_absolute_uri("/"),
-            )
-            if count:
-                messages.success(
-                    request,
-                    _("%(name)s enrolled.") % {"name": one.row.values["name_en"]},
-                )
-            else:
-                messages.info(
-                    request,
-                    _("%(name)s was already enrolled; its details were updated.")
-                    % {"name": one.row.values["name_en"]},
-                )
-            return redirect("cohorts:enrol", slug=slug)
-    elif request.method == "POST" and request.POST.get("action") == "import":
-        stored = request.session.get(key)
-        if not stored:
-            messages.error(request, _("Upload the file again: the preview has expired."))
-            return redirect("cohorts:enrol", slug=slug)
-        rows = enrolment.from_session(stored)
-        invalid = [r for r in rows if not r.ok]
-        if invalid and request.POST.get("skip_invalid") != "1":
-            messages.error(
-                request, _("Some rows have errors. Fix the file, or choose to skip those rows.")
-            )
+    if form.is_valid():
+        try:
+            # One byte over the limit is enough for parse() to refuse the file; never read
+            # a huge upload into memory.
+            rows = enrolment.parse(form.cleaned_data["file"].read(enrolment.MAX_BYTES + 1))
+        except enrolment.EnrolmentFileError as exc:
+            form.add_error("file", str(exc))
         else:
-            count = enrolment.import_rows(
-                cohort=cohort,
-                rows=rows,
-                user=request.user,
-                base_url=request.build_absolute_uri("/"),
-            )
-            del request.session[key]
-            messages.success(
-                request,
-                _("%(n)d issuer(s) enrolled; %(skipped)d row(s) skipped.")
-                % {"n": count, "skipped": len(invalid)},
-            )
-            return redirect("cohorts:dashboard", slug=slug)
-    elif request.method == "POST":
-        form = EnrolmentUploadForm(request.POST, request.FILES)
-        if form.is_valid():
-            try:
-                # One byte over the limit is enough for parse() to refuse the file; never read
-                # a huge upload into memory.
-                rows = enrolment.parse(form.cleaned_data["file"].read(enrolment.MAX_BYTES + 1))
-            except enrolment.EnrolmentFileError as exc:
-                form.add_error("file", str(exc))
-            else:
-                request.session[key] = enrolment.to_session(rows)
-    return render(
-        request,
-        "cohorts/enrol.html",
-        {
-            "cohort": cohort,
-            "form": form,
-            "one": one,
-            "rows": rows,
-            "invalid": sum(1 for r in rows or [] if not r.ok),
-            "columns": enrolment.COLUMNS,
-        },
+            request.session[SESSION_KEY.format(slug=slug)] = enrolment.to_session(rows)
+    return _enrol_page(request, cohort, form=form, rows=rows)
+
+
+def enrol_import(request: AuthedRequest, slug: str) -> HttpResponse:
+    """Import the previewed rows (all valid, or the valid ones when asked to skip)."""
+    cohort = _enrol_cohort(request, slug)
+    key = SESSION_KEY.format(slug=slug)
+    stored = request.session.get(key)
+    if not stored:
+        messages.error(request, _("Upload the file again: the preview has expired."))
+        return redirect("cohorts:enrol", slug=slug)
+    rows = enrolment.from_session(stored)
+    invalid = [r for r in rows if not r.ok]
+    if invalid and request.POST.get("skip_invalid") != "1":
+        messages.error(
+            request, _("Some rows have errors. Fix the file, or choose to skip those rows.")
+        )
+        return _enrol_page(request, cohort, rows=rows)
+    count = enrolment.import_rows(
+        cohort=cohort, rows=rows, user=request.user, base_url=request.build_absolute_uri("/")
     )
+    del request.session[key]
+    messages.success(
+        request,
+        _("%(n)d issuer(s) enrolled; %(skipped)d row(s) skipped.")
+        % {"n": count, "skipped": len(invalid)},
+    )
+    return redirect("cohorts:dashboard", slug=slug)
 
 
-def _admin_only(request: AuthedRequest) -> None:
-    if request.user.role != Role.ASSOCIATION_ADMIN:
-        raise PermissionDenied
+def enrol_one(request: AuthedRequest, slug: str) -> HttpResponse:
+    """Enrol one issuer typed into the form (validated like a CSV row)."""
+    cohort = _enrol_cohort(request, slug)
+    one = EnrolOneForm(request.POST)
+    if not one.is_valid() or one.row is None:
+        return _enrol_page(request, cohort, one=one)
+    count = enrolment.import_rows(
+        cohort=cohort, rows=[one.row], user=request.user, base_url=request.build_absolute_uri("/")
+    )
+    name = {"name": one.row.values["name_en"]}
+    if count:
+        messages.success(request, _("%(name)s enrolled.") % name)
+    else:
+        messages.info(request, _("%(name)s was already enrolled; its details were updated.") % name)
+    return redirect("cohorts:enrol", slug=slug)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def cohort_create(request: AuthedRequest) -> HttpResponse:
-    _admin_only(request)
+    if not access.can_create_cohort(user=request.user):
+        raise PermissionDenied
     form = CohortForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             cohort = services.cohort_create(
-                **{name: data[name] for name in (*services.EDITABLE, "framework", "reviewers")}
+                user=request.user,
+                **{name: data[name] for name in (*services.EDITABLE, "framework", "reviewers")},
             )
         except IntegrityError:
             form.add_error("slug", _("A cohort with this short name already exists."))
@@ -251,13 +263,15 @@ def cohort_create(request: AuthedRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def cohort_edit(request: AuthedRequest, slug: str) -> HttpResponse:
     cohort = selectors.cohort_for_user(user=request.user, slug=slug)
-    _admin_only(request)
+    if not access.can_manage_cohort(user=request.user, cohort=cohort):
+        raise PermissionDenied
     form = CohortForm(request.POST if request.method == "POST" else None, instance=cohort)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             services.cohort_update(
                 cohort=cohort,
+                user=request.user,
                 reviewers=data["reviewers"],
                 **{name: data[name] for name in services.EDITABLE},
             )

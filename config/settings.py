@@ -87,6 +87,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "assessments.context_processors.access",
             ],
         },
     },
@@ -129,7 +130,7 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # Respondents fill the questionnaire between other work: a working day without
 # re-login. A save that arrives after expiry is kept and replayed after login
-# (assessments.views.login_required_keep_post), so expiry never loses typing and the
+# (assessments.replay.login_required_keep_post), so expiry never loses typing and the
 # session need not be rewritten on every request.
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 12)
 

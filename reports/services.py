@@ -20,6 +20,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from accounts.models import User
+from assessments import access
 from assessments.models import Assessment, ScoreSnapshot
 
 from .content import report_context
@@ -99,7 +100,7 @@ def report_request(
     """
     if language not in ReportLanguage.values:
         raise ValueError(language)
-    if not (user.is_association_staff or user.issuer_id == assessment.issuer_id):
+    if not access.can_request_report(user=user, assessment=assessment):
         raise PermissionDenied
     snapshot = _latest_snapshot(assessment)
     now = timezone.now()

@@ -12,7 +12,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.http import AuthedRequest
+from assessments import access
 from assessments import selectors as assessment_selectors
+from assessments.models import Assessment
 
 from . import selectors, services
 from .benchmarks import min_group_size
@@ -25,6 +27,14 @@ def _language_or_404(language: str) -> str:
     if language not in ReportLanguage.values:
         raise Http404
     return language
+
+
+def _downloadable(request: AuthedRequest, pk: int) -> Assessment:
+    """The assessment whose report `request.user` may read; 404 otherwise, like a lookup."""
+    assessment = assessment_selectors.assessment_for_user(user=request.user, pk=pk)
+    if not access.can_download_report(user=request.user, assessment=assessment):
+        raise Http404
+    return assessment
 
 
 def _status_payload(request: AuthedRequest, pk: int) -> dict:
@@ -126,7 +136,7 @@ def report_status(request: AuthedRequest, pk: int) -> JsonResponse:
 @login_required
 @require_GET
 def download(request: AuthedRequest, pk: int, language: str) -> FileResponse:
-    assessment = assessment_selectors.assessment_for_user(user=request.user, pk=pk)
+    assessment = _downloadable(request, pk)
     report = selectors.reports_for_latest(assessment).get(_language_or_404(language))
     if report is None or report.status != ReportStatus.READY or not report.file:
         raise Http404
@@ -147,7 +157,7 @@ def download(request: AuthedRequest, pk: int, language: str) -> FileResponse:
 @login_required
 @require_GET
 def view_html(request: AuthedRequest, pk: int, language: str) -> HttpResponse:
-    assessment = assessment_selectors.assessment_for_user(user=request.user, pk=pk)
+    assessment = _downloadable(request, pk)
     snapshot_id = assessment_selectors.latest_snapshot_id(assessment)
     if snapshot_id is None:
         raise Http404

@@ -247,7 +247,7 @@ def test_the_longest_real_step_is_kept_but_a_bulk_post_is_not(ctx):
     """Anyone can make an anonymous session: only what a respondent could have typed is
     parked for replay, and the largest real step (every note full of Chinese) fits."""
     from assessments.forms import NOTE_MAX
-    from assessments.views import PENDING_KEY
+    from assessments.replay import PENDING_KEY
 
     _, assessment, fw = ctx
     biggest = max(fw.shifts, key=lambda s: len(s.items))

@@ -1,0 +1,338 @@
+"""The access policy: who may see and do what, in one place.
+
+Every rule is a keyword-only predicate `can_<action>(user=…, <object>=…) -> bool`, and
+views, services and templates all ask these (templates through `AssessmentAccess`,
+`CohortAccess` and the `user_can` context flags). Lists are scoped by
+`visible_assessments` / `visible_cohorts`, which agree with `can_view` / `can_view_cohort`
+row for row. `assessments/tests/test_access.py` states every predicate for every kind of
+person and relationship in one table; a new predicate fails there until it has its rows.
+
+Conventions
+- Anonymous visitors and deactivated accounts are refused by every rule.
+- Seeing an object and acting on it are separate rules: views look objects up through the
+  scoped lookups (404 for anything outside one's scope, so ids reveal nothing), then ask
+  the action's predicate (403, or a message, as each page does).
+- Services re-check the predicate of what they do and raise `PermissionDenied`; they never
+  trust that the caller checked. Command-line tools act as the operator and skip them.
+- "Who" and "when" differ: `can_answer` and `can_submit` say who; whether the assessment
+  is still open is decided under the row lock by the service (`AssessmentLocked`), so a
+  second click on "Submit" says "already submitted", not "not allowed". `can_edit` and
+  `can_edit_profile` combine both for pages.
+- `cohorts` sits above this app, so cohort rules work through relations (`User
+  .reviewed_cohorts`, `Assessment.cohort_id`) and take any model instance as the cohort.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import TypeVar
+
+from django.db import models
+from django.db.models import QuerySet
+
+from accounts.access import (
+    Person,
+    active,
+    can_invite_colleague,
+    can_view_team,
+    is_admin,
+    is_association_staff,
+    is_reviewer,
+    lead_of,
+    member_of,
+)
+from accounts.models import Issuer
+
+from .models import Assessment
+
+__all__ = [
+    "AssessmentAccess",
+    "CohortAccess",
+    "UserAccess",
+    "can_answer",
+    "can_comment",
+    "can_confirm_profile",
+    "can_create_cohort",
+    "can_download_cohort_reports",
+    "can_download_report",
+    "can_edit",
+    "can_edit_profile",
+    "can_enrol",
+    "can_export",
+    "can_invite_colleague",
+    "can_list_cohorts",
+    "can_manage_cohort",
+    "can_request_cohort_reports",
+    "can_request_report",
+    "can_review",
+    "can_start",
+    "can_start_new",
+    "can_submit",
+    "can_view",
+    "can_view_cohort",
+    "can_view_history",
+    "can_view_results",
+    "can_view_team",
+    "visible_assessments",
+    "visible_cohorts",
+]
+
+M = TypeVar("M", bound=models.Model)
+
+
+def _reviews(user: Person | None, cohort_id: int | None) -> bool:
+    """A reviewer assigned to that cohort (one small query)."""
+    u = active(user)
+    if u is None or cohort_id is None or not is_reviewer(u):
+        return False
+    return u.reviewed_cohorts.filter(pk=cohort_id).exists()
+
+
+# --- lists -----------------------------------------------------------------------------------
+
+
+def visible_assessments(
+    *, user: Person | None, queryset: QuerySet[Assessment]
+) -> QuerySet[Assessment]:
+    """Issuer staff see their issuer's assessments, admins all, reviewers those of the
+    cohorts assigned to them, anybody else none."""
+    u = active(user)
+    if u is None:
+        return queryset.none()
+    if is_admin(u):
+        return queryset
+    if is_reviewer(u):
+        return queryset.filter(cohort__reviewers=u)
+    if u.is_issuer_staff and u.issuer_id is not None:
+        return queryset.filter(issuer_id=u.issuer_id)
+    return queryset.none()
+
+
+def visible_cohorts(*, user: Person | None, queryset: QuerySet[M]) -> QuerySet[M]:
+    """Admins see every cohort, reviewers the cohorts assigned to them, issuers none."""
+    if is_admin(user):
+        return queryset
+    if is_reviewer(user):
+        return queryset.filter(reviewers=active(user))
+    return queryset.none()
+
+
+# --- one assessment --------------------------------------------------------------------------
+
+
+def can_view(*, user: Person | None, assessment: Assessment) -> bool:
+    """See it at all: the wizard pages read-only, its review page, results and reports."""
+    if is_admin(user):
+        return True
+    if is_reviewer(user):
+        return _reviews(user, assessment.cohort_id)
+    return member_of(user, assessment.issuer_id) is not None
+
+
+def can_view_results(*, user: Person | None, assessment: Assessment) -> bool:
+    return can_view(user=user, assessment=assessment)
+
+
+def can_answer(*, user: Person | None, assessment: Assessment) -> bool:
+    """Who answers the questionnaire: the issuer's staff, lead and contributors alike
+    (whether it is still open: `can_edit`, or `AssessmentLocked` in `answers_save`)."""
+    return member_of(user, assessment.issuer_id) is not None
+
+
+def can_edit(*, user: Person | None, assessment: Assessment) -> bool:
+    """Change answers now: a respondent, while the assessment is a draft or returned."""
+    return assessment.is_editable and can_answer(user=user, assessment=assessment)
+
+
+def can_confirm_profile(*, user: Person | None, issuer: Issuer) -> bool:
+    """Only the issuer's lead confirms its company profile (peer groups depend on it)."""
+    return lead_of(user, issuer.pk)
+
+
+def can_edit_profile(*, user: Person | None, assessment: Assessment) -> bool:
+    """The profile step is a form for the lead while the assessment is open, else read-only."""
+    return assessment.is_editable and lead_of(user, assessment.issuer_id)
+
+
+def can_submit(*, user: Person | None, assessment: Assessment) -> bool:
+    """Only the issuer's lead submits (that it is still open is checked under the lock)."""
+    return lead_of(user, assessment.issuer_id)
+
+
+def can_review(*, user: Person | None, assessment: Assessment) -> bool:
+    """Approve or return it: admins everything, reviewers their cohorts' assessments
+    (whether it is awaiting review is the service's `ReviewError`)."""
+    return is_admin(user) or _reviews(user, assessment.cohort_id)
+
+
+def can_comment(*, user: Person | None, assessment: Assessment) -> bool:
+    """Reviewer comments come from whoever may review it."""
+    return can_review(user=user, assessment=assessment)
+
+
+def can_view_history(*, user: Person | None, assessment: Assessment) -> bool:
+    """The full audit trail (every answer change): association staff who can see the
+    assessment, and the issuer's lead; contributors see the short trail only."""
+    if not can_view(user=user, assessment=assessment):
+        return False
+    return is_association_staff(user) or lead_of(user, assessment.issuer_id)
+
+
+def can_request_report(*, user: Person | None, assessment: Assessment) -> bool:
+    """Ask for (or regenerate) the PDF: anyone who can see the results."""
+    return can_view(user=user, assessment=assessment)
+
+
+def can_download_report(*, user: Person | None, assessment: Assessment) -> bool:
+    return can_view(user=user, assessment=assessment)
+
+
+# --- no object -------------------------------------------------------------------------------
+
+
+def can_start(*, user: Person | None) -> bool:
+    """Open one's issuer's assessment (`assessment_start` returns the open one)."""
+    u = active(user)
+    return u is not None and member_of(u, u.issuer_id) is not None
+
+
+def can_start_new(*, user: Person | None) -> bool:
+    """Start a new assessment when none is open: the issuer's lead."""
+    u = active(user)
+    return u is not None and lead_of(u, u.issuer_id)
+
+
+def can_list_cohorts(*, user: Person | None) -> bool:
+    """The Cohorts menu. The list page itself answers everyone signed in, scoped by
+    `visible_cohorts` (issuer staff get an empty list)."""
+    return is_association_staff(user)
+
+
+def can_create_cohort(*, user: Person | None) -> bool:
+    return is_admin(user)
+
+
+# --- one cohort ------------------------------------------------------------------------------
+
+
+def can_view_cohort(*, user: Person | None, cohort: models.Model) -> bool:
+    """The dashboard: admins every cohort, reviewers the cohorts assigned to them."""
+    return is_admin(user) or _reviews(user, cohort.pk)
+
+
+def can_manage_cohort(*, user: Person | None, cohort: models.Model) -> bool:
+    """Change its names, dates, status and reviewers: admins."""
+    return is_admin(user)
+
+
+def can_enrol(*, user: Person | None, cohort: models.Model) -> bool:
+    """Enrol issuers (creates issuers, assessments and invited leads): admins."""
+    return can_manage_cohort(user=user, cohort=cohort)
+
+
+def can_export(*, user: Person | None, cohort: models.Model) -> bool:
+    """CSV/XLSX of the cohort's results and answers: whoever sees its dashboard."""
+    return can_view_cohort(user=user, cohort=cohort)
+
+
+def can_request_cohort_reports(*, user: Person | None, cohort: models.Model) -> bool:
+    """Generate every report of the cohort (each through `can_request_report`)."""
+    return can_view_cohort(user=user, cohort=cohort)
+
+
+def can_download_cohort_reports(*, user: Person | None, cohort: models.Model) -> bool:
+    return can_view_cohort(user=user, cohort=cohort)
+
+
+# --- flags for templates ---------------------------------------------------------------------
+
+
+class AssessmentAccess:
+    """`can` in assessment pages: `{% if can.edit %}` is `can_edit(user, assessment)`.
+    Each flag is computed on first use, so a page pays only for what it shows."""
+
+    def __init__(self, *, user: Person | None, assessment: Assessment) -> None:
+        self.user, self.assessment = user, assessment
+
+    @cached_property
+    def answer(self) -> bool:
+        return can_answer(user=self.user, assessment=self.assessment)
+
+    @cached_property
+    def edit(self) -> bool:
+        return can_edit(user=self.user, assessment=self.assessment)
+
+    @cached_property
+    def edit_profile(self) -> bool:
+        return can_edit_profile(user=self.user, assessment=self.assessment)
+
+    @cached_property
+    def submit(self) -> bool:
+        return can_submit(user=self.user, assessment=self.assessment)
+
+    @cached_property
+    def review(self) -> bool:
+        return can_review(user=self.user, assessment=self.assessment)
+
+    @cached_property
+    def view_history(self) -> bool:
+        return can_view_history(user=self.user, assessment=self.assessment)
+
+    @cached_property
+    def request_report(self) -> bool:
+        return can_request_report(user=self.user, assessment=self.assessment)
+
+
+class CohortAccess:
+    """`can` in cohort pages: `{% if can.manage %}` is `can_manage_cohort(user, cohort)`."""
+
+    def __init__(self, *, user: Person | None, cohort: models.Model) -> None:
+        self.user, self.cohort = user, cohort
+
+    @cached_property
+    def manage(self) -> bool:
+        return can_manage_cohort(user=self.user, cohort=self.cohort)
+
+    @cached_property
+    def enrol(self) -> bool:
+        return can_enrol(user=self.user, cohort=self.cohort)
+
+    @cached_property
+    def export(self) -> bool:
+        return can_export(user=self.user, cohort=self.cohort)
+
+    @cached_property
+    def request_reports(self) -> bool:
+        return can_request_cohort_reports(user=self.user, cohort=self.cohort)
+
+
+class UserAccess:
+    """`user_can` in every template (context processor `assessments.context_processors
+    .access`): the person's rules that need no object, e.g. `{% if user_can.view_team %}`."""
+
+    def __init__(self, *, user: Person | None) -> None:
+        self.user = user
+
+    @cached_property
+    def view_team(self) -> bool:
+        return can_view_team(user=self.user)
+
+    @cached_property
+    def invite_colleague(self) -> bool:
+        return can_invite_colleague(user=self.user)
+
+    @cached_property
+    def start(self) -> bool:
+        return can_start(user=self.user)
+
+    @cached_property
+    def start_new(self) -> bool:
+        return can_start_new(user=self.user)
+
+    @cached_property
+    def list_cohorts(self) -> bool:
+        return can_list_cohorts(user=self.user)
+
+    @cached_property
+    def create_cohort(self) -> bool:
+        return can_create_cohort(user=self.user)

@@ -1,0 +1,136 @@
+"""Services ask the access policy themselves: called directly, as the wrong person, every
+write (and every file hand-out) raises PermissionDenied, whatever the caller checked.
+
+The people are those of the access matrix (world.py): issuer A's contributor and lead, the
+lead of issuer B, the reviewers of cohorts A and B, an admin. The objects are issuer A's
+assessment `a` (in cohort A, open again after being returned) and cohort A.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import pytest
+from django.core.exceptions import PermissionDenied
+
+from accounts.services import colleague_invite
+from assessments import services
+from assessments.services import Proposed
+from cohorts import bulk, enrolment, exports
+from cohorts import services as cohort_services
+from reports import services as report_services
+
+from .world import World, rolled_back
+
+pytestmark = pytest.mark.django_db
+
+Call = Callable[[World, Any], object]
+
+
+def save_answer(w: World, user: Any) -> object:
+    item = w.framework.items.filter(kind="maturity").first()
+    assert item is not None
+    return services.answers_save(
+        assessment=w.a, proposals={item.code: Proposed(level=3, base_version=99)}, user=user
+    )
+
+
+def create_cohort(w: World, user: Any) -> object:
+    return cohort_services.cohort_create(
+        user=user,
+        name_en="Members 2030",
+        name_zh="會員 2030",
+        slug="members-2030",
+        year=2030,
+        framework=w.framework,
+        opens_on=date(2030, 1, 1),
+        closes_on=date(2030, 12, 31),
+        status="planned",
+    )
+
+
+# service → the people it refuses (the others are allowed; the access matrix and each
+# app's tests show the allowed paths).
+REFUSED: dict[str, tuple[Call, tuple[str, ...]]] = {
+    "answers_save": (save_answer, ("lead_b", "reviewer_a", "reviewer_b", "admin")),
+    "assessment_submit": (
+        lambda w, u: services.assessment_submit(assessment=w.a, user=u),
+        ("contributor_a", "lead_b", "reviewer_a", "reviewer_b", "admin"),
+    ),
+    "issuer_profile_confirm": (
+        lambda w, u: services.issuer_profile_confirm(issuer=w.issuer_a, user=u, data={}),
+        ("contributor_a", "lead_b", "reviewer_a", "reviewer_b", "admin"),
+    ),
+    "assessment_start": (
+        lambda w, u: services.assessment_start(user=u, framework=w.framework),
+        ("reviewer_a", "reviewer_b", "admin"),
+    ),
+    "review_comment_add": (
+        lambda w, u: services.review_comment_add(assessment=w.a, author=u, text="Noted."),
+        ("contributor_a", "lead_a", "lead_b", "reviewer_b"),
+    ),
+    "assessment_review": (
+        lambda w, u: services.assessment_review(
+            assessment=w.a, reviewer=u, approve=False, note="Redo."
+        ),
+        ("contributor_a", "lead_a", "lead_b", "reviewer_b"),
+    ),
+    "report_request": (
+        lambda w, u: report_services.report_request(assessment=w.a, language="en", user=u),
+        ("lead_b", "reviewer_b"),
+    ),
+    "colleague_invite": (
+        lambda w, u: colleague_invite(
+            lead=u, email="someone@example.org", full_name="Someone", base_url="http://x/"
+        ),
+        ("contributor_a", "reviewer_a", "reviewer_b", "admin"),
+    ),
+    "cohort_create": (
+        create_cohort,
+        ("contributor_a", "lead_a", "reviewer_a", "reviewer_b"),
+    ),
+    "cohort_update": (
+        lambda w, u: cohort_services.cohort_update(cohort=w.cohort_a, user=u, name_en="Renamed"),
+        ("contributor_a", "lead_a", "reviewer_a", "reviewer_b"),
+    ),
+    "import_rows": (
+        lambda w, u: enrolment.import_rows(
+            cohort=w.cohort_a, rows=[], user=u, base_url="http://x/"
+        ),
+        ("contributor_a", "lead_a", "reviewer_a", "reviewer_b"),
+    ),
+    "export_rows": (
+        lambda w, u: exports.export_rows(user=u, cohort=w.cohort_a, kind="summary", language="en"),
+        ("contributor_a", "lead_a", "lead_b", "reviewer_b"),
+    ),
+    "cohort_reports_request": (
+        lambda w, u: bulk.cohort_reports_request(cohort=w.cohort_a, language="en", user=u),
+        ("contributor_a", "lead_a", "lead_b", "reviewer_b"),
+    ),
+    "cohort_reports_zip": (
+        lambda w, u: bulk.cohort_reports_zip(cohort=w.cohort_a, language="en", user=u),
+        ("contributor_a", "lead_a", "lead_b", "reviewer_b"),
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(REFUSED))
+def test_a_service_refuses_the_wrong_person(name: str, world: World):
+    call, refused = REFUSED[name]
+    for role in refused:
+        with rolled_back(), pytest.raises(PermissionDenied):
+            call(world, world.users[role])
+
+
+def test_report_request_no_longer_trusts_its_caller(world: World):
+    """It used to let any association staff member through: another cohort's reviewer
+    is now refused like anybody who cannot see the assessment, and an inactive lead too."""
+    lead = world.users["lead_a"]
+    lead.is_active = False
+    try:
+        with rolled_back(), pytest.raises(PermissionDenied):
+            report_services.report_request(assessment=world.a, language="en", user=lead)
+    finally:
+        lead.is_active = True
