@@ -65,6 +65,7 @@ __all__ = [
     "can_request_cohort_reports",
     "can_request_report",
     "can_review",
+    "can_review_submissions",
     "can_start",
     "can_start_new",
     "can_submit",
@@ -202,6 +203,12 @@ def can_start_new(*, user: Person | None) -> bool:
     return u is not None and lead_of(u, u.issuer_id)
 
 
+def can_review_submissions(*, user: Person | None) -> bool:
+    """Has review pages at all (links on the home list, which is scoped so that each row
+    it shows passes `can_review`)."""
+    return is_association_staff(user)
+
+
 def can_list_cohorts(*, user: Person | None) -> bool:
     """The Cohorts menu. The list page itself answers everyone signed in, scoped by
     `visible_cohorts` (issuer staff get an empty list)."""
@@ -328,6 +335,10 @@ class UserAccess:
     @cached_property
     def start_new(self) -> bool:
         return can_start_new(user=self.user)
+
+    @cached_property
+    def review_submissions(self) -> bool:
+        return can_review_submissions(user=self.user)
 
     @cached_property
     def list_cohorts(self) -> bool:

@@ -60,10 +60,10 @@ ISSUER_STAFF =        " .    .   x   x    x      .   .     .   .  "
 ISSUER_LEADS =        " .    .   .   x    x      .   .     .   .  "
 ASSOCIATION =         " .    .   .   .    .      x   x     x   .  "
 
-def seen_like_a(**override: str) -> dict[str, str]:
+
+def seen_like_a() -> dict[str, str]:
     """Every variant of A's assessment as the people who see it (`nocohort`: no reviewer)."""
-    rows = dict.fromkeys(ASSESSMENT_VARIANTS, SEES_A) | {"nocohort": SEES_A_NO_COHORT}
-    return rows | override
+    return dict.fromkeys(ASSESSMENT_VARIANTS, SEES_A) | {"nocohort": SEES_A_NO_COHORT}
 
 
 def every_variant(cells: str) -> dict[str, str]:
@@ -98,12 +98,13 @@ TABLE: dict[str, dict[str, str]] = {
     "can_manage_cohort":           {"own": ADMIN, "other": ADMIN},
     "can_enrol":                   {"own": ADMIN, "other": ADMIN},
     # no object
-    "can_start":            {"-": ISSUER_STAFF},
-    "can_start_new":        {"-": ISSUER_LEADS},
-    "can_view_team":        {"-": ISSUER_STAFF},
-    "can_invite_colleague": {"-": ISSUER_LEADS},
-    "can_list_cohorts":     {"-": ASSOCIATION},
-    "can_create_cohort":    {"-": ADMIN},
+    "can_start":              {"-": ISSUER_STAFF},
+    "can_start_new":          {"-": ISSUER_LEADS},
+    "can_view_team":          {"-": ISSUER_STAFF},
+    "can_invite_colleague":   {"-": ISSUER_LEADS},
+    "can_list_cohorts":       {"-": ASSOCIATION},
+    "can_review_submissions": {"-": ASSOCIATION},
+    "can_create_cohort":      {"-": ADMIN},
 }
 # fmt: on
 
