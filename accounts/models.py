@@ -205,3 +205,26 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_association_staff(self) -> bool:
         return self.role in ASSOCIATION_ROLES
+
+
+class TeamInvitation(models.Model):
+    """A lead's invitation of an address that already had an account (at another company,
+    or at the association). The account is left alone and its owner told by e-mail; the
+    team page lists the invitation exactly as it lists a newly invited colleague, so the
+    lead cannot tell the two apart (no account enumeration)."""
+
+    issuer = models.ForeignKey(Issuer, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(_("e-mail address"))
+    full_name = models.CharField(_("full name"), max_length=150, blank=True)
+    invited_by = models.ForeignKey(
+        "accounts.User", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["issuer", "email"], name="invitation_one_per_address")
+        ]
+
+    def __str__(self) -> str:
+        return self.email

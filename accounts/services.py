@@ -7,14 +7,14 @@ from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from core.mail import templated_mail_send
 
 from .access import can_invite_colleague
-from .models import Role, User
+from .models import Role, TeamInvitation, User
 
 
 def user_language_set(*, user: User, language: str) -> None:
@@ -24,15 +24,46 @@ def user_language_set(*, user: User, language: str) -> None:
         user.save(update_fields=["language"])
 
 
-def colleague_invite(*, lead: User, email: str, full_name: str, base_url: str) -> User:
-    """Add a contributor to the lead's issuer and e-mail them a link to choose a password."""
+def colleague_invite(*, lead: User, email: str, full_name: str, base_url: str) -> None:
+    """Add a contributor to the lead's issuer and e-mail them a link to choose a password.
+
+    If the address already has an account, nothing about that account changes and its
+    owner is told by e-mail instead; the lead sees the same outcome either way, so the form
+    cannot be used to find out who has an account (or at which company).
+    """
     if not can_invite_colleague(user=lead) or lead.issuer is None:
         raise PermissionDenied
+    existing = User.objects.filter(email__iexact=email.strip()).first()
+    if existing is not None:
+        if existing.issuer_id != lead.issuer_id:
+            TeamInvitation.objects.get_or_create(
+                issuer=lead.issuer,
+                email=existing.email,
+                defaults={"full_name": full_name.strip(), "invited_by": lead},
+            )
+        send_account_exists_notice(user=existing, inviter=lead, base_url=base_url)
+        return
     colleague = User.objects.create_user(
         email, None, full_name=full_name.strip(), role=Role.ISSUER_CONTRIBUTOR, issuer=lead.issuer
     )
     send_invitation(user=colleague, inviter=lead.display_name, base_url=base_url)
-    return colleague
+
+
+def send_account_exists_notice(*, user: User, inviter: User, base_url: str) -> None:
+    """Tell an account's owner that someone tried to invite their address, in their language."""
+    context = {
+        "inviter": inviter.display_name,
+        "issuer": inviter.issuer,
+        "login": base_url.rstrip("/") + reverse("login"),
+        "reset": base_url.rstrip("/") + reverse("password_reset"),
+    }
+    with translation.override(user.language or settings.LANGUAGE_CODE):
+        templated_mail_send(
+            subject_template="accounts/account_exists_subject.txt",
+            body_template="accounts/account_exists_email.txt",
+            context=context,
+            to=[user.email],
+        )
 
 
 def send_invitation(*, user: User, inviter: str, base_url: str) -> None:

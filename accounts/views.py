@@ -15,6 +15,7 @@ from .forms import InviteColleagueForm
 from .http import AuthedRequest
 from .middleware import LANGUAGE_CODES
 from .models import User
+from .selectors import team_of
 from .services import colleague_invite, user_language_set
 
 
@@ -53,15 +54,15 @@ def team(request: AuthedRequest) -> HttpResponse:
         if form is None:
             raise PermissionDenied
         if form.is_valid():
-            colleague = colleague_invite(
+            colleague_invite(
                 lead=user,
                 email=form.cleaned_data["email"],
                 full_name=form.cleaned_data["full_name"],
                 base_url=request.build_absolute_uri("/"),
             )
             messages.success(
-                request, _("Invitation sent to %(email)s.") % {"email": colleague.email}
+                request, _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]}
             )
             return redirect("team")
-    people = User.objects.filter(issuer=user.issuer).order_by("role", "full_name", "email")
-    return render(request, "accounts/team.html", {"people": people, "form": form})
+    assert user.issuer is not None  # can_view_team
+    return render(request, "accounts/team.html", {"people": team_of(user.issuer), "form": form})

@@ -68,10 +68,10 @@ def child(cohort_slug: str, language: str, timeout: float) -> dict[str, Any]:
 
     started = time.perf_counter()
     queued = cohort_reports_request(cohort=cohort, language=language, user=admin)
-    progress = cohort_reports_progress(cohort=cohort, language=language)
+    progress = cohort_reports_progress(cohort=cohort, language=language, user=admin)
     while progress.pending and time.monotonic() < deadline:
         time.sleep(0.5)
-        progress = cohort_reports_progress(cohort=cohort, language=language)
+        progress = cohort_reports_progress(cohort=cohort, language=language, user=admin)
     elapsed = time.perf_counter() - started
     reports = list(
         Report.objects.filter(assessment__cohort=cohort, language=language).values(

@@ -9,12 +9,13 @@ from dataclasses import dataclass
 from typing import IO
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, F, OuterRef, Q, Subquery
 
 from accounts.models import User
 from assessments import access
 from assessments.models import Assessment, ScoreSnapshot
 from reports import services as report_services
+from reports.content import previous_snapshot_ref
 from reports.models import Report, ReportStatus
 
 from .models import Cohort
@@ -68,22 +69,30 @@ class Progress:
         )
 
 
-def _reports(cohort: Cohort, language: str):  # type: ignore[no-untyped-def]
-    return Report.objects.filter(
-        assessment__cohort=cohort, language=language, snapshot_id=_latest_snapshot_ids(cohort)
+def _reports(cohort: Cohort, language: str, user: User):  # type: ignore[no-untyped-def]
+    """Each latest snapshot's report for `user`: the one comparing with the previous
+    assessment they may see (the one `cohort_reports_request` asked for them)."""
+    return (
+        Report.objects.filter(
+            assessment__cohort=cohort, language=language, snapshot_id=_latest_snapshot_ids(cohort)
+        )
+        .annotate(expected=previous_snapshot_ref(viewer=user))
+        .filter(
+            Q(compared_with_id=F("expected")) | Q(compared_with__isnull=True, expected__isnull=True)
+        )
     )
 
 
-def cohort_reports_progress(*, cohort: Cohort, language: str) -> Progress:
+def cohort_reports_progress(*, cohort: Cohort, language: str, user: User) -> Progress:
     total = Assessment.objects.filter(cohort=cohort, submitted_at__isnull=False).count()
     by_status = dict(
-        _reports(cohort, language)
+        _reports(cohort, language, user)
         .values_list("status")
         .annotate(n=Count("pk"))
         .values_list("status", "n")
     )
     failures = list(
-        _reports(cohort, language)
+        _reports(cohort, language, user)
         .filter(status=ReportStatus.FAILED)
         .select_related("assessment__issuer")
         .order_by("assessment__issuer__stock_code")[:200]
@@ -98,7 +107,7 @@ def cohort_reports_zip(*, cohort: Cohort, language: str, user: User) -> IO[bytes
     handle = tempfile.TemporaryFile()  # noqa: SIM115 - returned open, closed by the response
     with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_STORED) as archive:
         for report in (
-            _reports(cohort, language)
+            _reports(cohort, language, user)
             .filter(status=ReportStatus.READY)
             .select_related("assessment__issuer")
             .order_by("assessment__issuer__stock_code")

@@ -112,7 +112,7 @@ def bulk_reports(request: AuthedRequest, slug: str) -> HttpResponse:
         )
         messages.info(request, _("%(n)d report(s) queued.") % {"n": queued})
         return redirect(f"{reverse('cohorts:bulk_reports', args=[slug])}?lang={language}")
-    progress = bulk.cohort_reports_progress(cohort=cohort, language=language)
+    progress = bulk.cohort_reports_progress(cohort=cohort, language=language, user=request.user)
     return render(
         request,
         "cohorts/bulk_reports.html",

@@ -33,6 +33,16 @@ class Report(models.Model):
         "assessments.ScoreSnapshot", on_delete=models.CASCADE, related_name="reports"
     )
     language = models.CharField(max_length=8, choices=ReportLanguage.choices)
+    # The earlier snapshot its "change since" section compares with: the latest one its
+    # requester may see (None: none). Part of the report's identity, so a reviewer of one
+    # cohort never receives a file that shows another cohort's scores.
+    compared_with = models.ForeignKey(
+        "assessments.ScoreSnapshot",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
     status = models.CharField(
         max_length=16, choices=ReportStatus.choices, default=ReportStatus.QUEUED
     )
@@ -54,7 +64,14 @@ class Report(models.Model):
         ordering = ["-requested_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["snapshot", "language"], name="report_one_per_snapshot_language"
+                fields=["snapshot", "language"],
+                condition=Q(compared_with__isnull=True),
+                name="report_one_per_snapshot_language",
+            ),
+            models.UniqueConstraint(
+                fields=["snapshot", "language", "compared_with"],
+                condition=Q(compared_with__isnull=False),
+                name="report_one_per_snapshot_language_history",
             ),
             models.CheckConstraint(
                 condition=Q(status__in=ReportStatus.values), name="report_status_valid"

@@ -23,7 +23,7 @@ from accounts.models import User
 from assessments import access
 from assessments.models import Assessment, ScoreSnapshot
 
-from .content import report_context
+from .content import ISSUER_VIEW, CompareWith, previous_snapshot, report_context
 from .fonts import report_fonts
 from .models import Report, ReportLanguage, ReportStatus, report_upload_to
 from .rendering import html_to_pdf
@@ -51,12 +51,13 @@ def report_html(
     screen_links: list[dict] | None = None,
     inline_css: bool = True,
     csp_nonce: str = "",
+    compared_with: CompareWith = ISSUER_VIEW,
 ) -> str:
     """The report as one HTML page; with `inline_css=False` the caller supplies
     `report_css()` separately (the PDF path, which parses it once per worker).
     In a browser, the inline <style> needs the response's CSP nonce (`csp_nonce`)."""
     with translation.override(language):
-        context = report_context(snapshot=snapshot, language=language)
+        context = report_context(snapshot=snapshot, language=language, compared_with=compared_with)
         context["screen_links"] = screen_links or []
         context["inline_css"] = inline_css
         context["csp_nonce"] = csp_nonce
@@ -68,11 +69,14 @@ def report_css() -> str:
     return (fonts.css() if fonts else "") + render_to_string("reports/report.css")
 
 
-def report_pdf(*, snapshot: ScoreSnapshot, language: str) -> bytes:
+def report_pdf(
+    *, snapshot: ScoreSnapshot, language: str, compared_with: CompareWith = ISSUER_VIEW
+) -> bytes:
     """Render synchronously: the one code path for the worker, the CLI and benchmarks."""
-    return html_to_pdf(
-        report_html(snapshot=snapshot, language=language, inline_css=False), css=report_css()
+    html = report_html(
+        snapshot=snapshot, language=language, inline_css=False, compared_with=compared_with
     )
+    return html_to_pdf(html, css=report_css())
 
 
 def _latest_snapshot(assessment: Assessment) -> ScoreSnapshot:
@@ -103,11 +107,13 @@ def report_request(
     if not access.can_request_report(user=user, assessment=assessment):
         raise PermissionDenied
     snapshot = _latest_snapshot(assessment)
+    compared_with = previous_snapshot(assessment, viewer=user)
     now = timezone.now()
     with transaction.atomic():
         report, created = Report.objects.select_for_update().get_or_create(
             snapshot=snapshot,
             language=language,
+            compared_with=compared_with,
             defaults={"assessment": assessment, "requested_by": user, "task_id": _task_id()},
         )
         if not created:
@@ -233,7 +239,10 @@ def report_render(*, report_id: int, task_id: str = "") -> RenderOutcome:
     started = time.perf_counter()
     snapshot = snapshot_load(snapshot_id=report.snapshot_id)
     try:
-        pdf = report_pdf(snapshot=snapshot, language=report.language)
+        compared_with = (
+            None if report.compared_with_id is None else _snapshot(report.compared_with_id)
+        )
+        pdf = report_pdf(snapshot=snapshot, language=report.language, compared_with=compared_with)
     except Exception as exc:
         transient = isinstance(exc, TRANSIENT)
         Report.objects.filter(pk=report_id).exclude(status=ReportStatus.READY).update(
@@ -252,7 +261,7 @@ def report_render(*, report_id: int, task_id: str = "") -> RenderOutcome:
             return RenderOutcome(report, rendered=False)  # a concurrent run finished first
         old_name = report.file.name if report.file else ""
         _delete_orphans(report, keep=old_name or "")
-        name = f"{report.snapshot_id}-{report.language}-{checksum[:12]}.pdf"
+        name = f"{_file_prefix(report)}{checksum[:12]}.pdf"
         report.file.save(name, ContentFile(pdf), save=False)
         new_name = report.file.name or name
         report.status = ReportStatus.READY
@@ -281,7 +290,7 @@ def _delete_orphans(report: Report, *, keep: str) -> None:
     """
     storage = report.file.storage
     directory = posixpath.dirname(report_upload_to(report, "x.pdf"))
-    prefix = f"{report.snapshot_id}-{report.language}-"
+    prefix = _file_prefix(report)
     try:
         _dirs, files = storage.listdir(directory)
     except (FileNotFoundError, NotImplementedError):
@@ -291,6 +300,15 @@ def _delete_orphans(report: Report, *, keep: str) -> None:
         if name.startswith(prefix) and name.endswith(".pdf") and path != keep:
             logger.warning("deleting orphaned report file %s", path)
             storage.delete(path)
+
+
+def _file_prefix(report: Report) -> str:
+    # Reports of one snapshot and language differ by what they compare with.
+    return f"{report.snapshot_id}-{report.language}-h{report.compared_with_id or 0}-"
+
+
+def _snapshot(pk: int) -> ScoreSnapshot:
+    return ScoreSnapshot.objects.get(pk=pk)
 
 
 def snapshot_load(*, snapshot_id: int) -> ScoreSnapshot:

@@ -18,7 +18,7 @@ from assessments.models import Assessment
 
 from . import selectors, services
 from .benchmarks import min_group_size
-from .content import ResultContent
+from .content import ResultContent, previous_snapshot
 from .models import ReportLanguage, ReportStatus
 from .releases import release_step
 
@@ -40,7 +40,7 @@ def _downloadable(request: AuthedRequest, pk: int) -> Assessment:
 def _status_payload(request: AuthedRequest, pk: int) -> dict:
     assessment = assessment_selectors.assessment_for_user(user=request.user, pk=pk)
     rows = []
-    for language, report in selectors.reports_for_latest(assessment).items():
+    for language, report in selectors.reports_for_latest(assessment, user=request.user).items():
         rows.append(
             {
                 "language": language,
@@ -82,8 +82,12 @@ def results(request: AuthedRequest, pk: int) -> HttpResponse:
     context = {
         "assessment": assessment,
         "snapshot": snapshot,
-        "content": ResultContent(snapshot=snapshot, language=get_language()),
-        "reports": selectors.reports_for_latest(assessment),
+        "content": ResultContent(
+            snapshot=snapshot,
+            language=get_language(),
+            compared_with=previous_snapshot(assessment, viewer=request.user),
+        ),
+        "reports": selectors.reports_for_latest(assessment, user=request.user),
     }
     return render(request, "reports/results.html", context)
 
@@ -137,7 +141,9 @@ def report_status(request: AuthedRequest, pk: int) -> JsonResponse:
 @require_GET
 def download(request: AuthedRequest, pk: int, language: str) -> FileResponse:
     assessment = _downloadable(request, pk)
-    report = selectors.reports_for_latest(assessment).get(_language_or_404(language))
+    report = selectors.reports_for_latest(assessment, user=request.user).get(
+        _language_or_404(language)
+    )
     if report is None or report.status != ReportStatus.READY or not report.file:
         raise Http404
     date = assessment.submitted_at or report.finished_at
@@ -168,6 +174,7 @@ def view_html(request: AuthedRequest, pk: int, language: str) -> HttpResponse:
         language=language,
         screen_links=links,
         csp_nonce=str(request.csp_nonce),  # type: ignore[attr-defined]
+        compared_with=previous_snapshot(assessment, viewer=request.user),
     )
     response = HttpResponse(html)
     response["Cache-Control"] = "private, no-store"

@@ -45,14 +45,45 @@ def test_lead_invites_a_colleague_who_sets_a_password_and_logs_in():
     assert "Ka Ho Wong" in html and "ka.ho@example.org" in html
 
 
-def test_duplicate_or_bad_addresses_get_a_clear_message():
-    the_lead = lead()
-    client = client_for(the_lead)
-    response = client.post(reverse("team"), {"email": the_lead.email.upper(), "full_name": "Again"})
-    assert response.status_code == 200 and "already has an account" in response.content.decode()
+def test_bad_addresses_get_a_clear_message():
+    client = client_for(lead())
     response = client.post(reverse("team"), {"email": "not-an-address", "full_name": "X"})
     assert response.status_code == 200 and "valid email" in response.content.decode().lower()
     assert len(mail.outbox) == 0
+
+
+def test_the_invite_form_answers_the_same_whether_or_not_the_address_has_an_account():
+    """No account enumeration: a lead cannot tell from the answer whether an address is
+    registered (here or at another company); the owner of an existing account is told by
+    e-mail, in their language, and nothing about the account changes."""
+    the_lead = lead()
+    elsewhere = lead(language="zh-hant")  # a lead of another issuer
+    client = client_for(the_lead)
+
+    def invite(email: str):
+        response = client.post(reverse("team"), {"email": email, "full_name": "Someone"})
+        page = client.get(response.url).content.decode()
+        alert = re.search(r'<div class="alert[^>]*>(.*?)</div>', page, re.S)
+        assert alert is not None
+        return response.status_code, response.url, alert.group(1).replace(email.lower(), "ADDRESS")
+
+    def row(email: str) -> str:
+        page = client.get(reverse("team")).content.decode()
+        (found,) = re.findall(rf"<tr><td>[^<]*</td><td>{re.escape(email)}</td>.*?</tr>", page, re.S)
+        return found.replace(email, "ADDRESS")
+
+    new_answer = invite("brand.new@example.org")
+    existing_answer = invite(elsewhere.email.upper())
+    assert new_answer == existing_answer
+    assert "ADDRESS" in new_answer[2]
+    assert row("brand.new@example.org") == row(elsewhere.email)
+    elsewhere.refresh_from_db()
+    assert elsewhere.issuer_id != the_lead.issuer_id and elsewhere.role == Role.ISSUER_LEAD
+    assert User.objects.filter(email__iexact=elsewhere.email).count() == 1
+    invitation, notice = mail.outbox
+    assert invitation.to == ["brand.new@example.org"]
+    assert notice.to == [elsewhere.email]
+    assert "已" in notice.body and reverse("login") in notice.body  # in the owner's language
 
 
 def test_only_the_lead_invites_and_only_issuer_staff_see_a_team():

@@ -8,7 +8,15 @@ results page (`reports.views.results`) and the report (`report_context`, for the
 and the PDF) both read it, so a section added here is available to both.
 """
 
-from .changes import Change, Changes, changes_section, previous_snapshot
+from .changes import (
+    ISSUER_VIEW,
+    Change,
+    Changes,
+    CompareWith,
+    changes_section,
+    previous_snapshot,
+    previous_snapshot_ref,
+)
 from .evidence import EvidenceBlock, EvidenceNote, evidence_section
 from .method import Method, method_section
 from .peers import GroupView, Peers, group_name, peers_section
@@ -19,8 +27,10 @@ from .scores import Scores, scores_section
 from .shifts import ShiftSection, shift_sections
 
 __all__ = [
+    "ISSUER_VIEW",
     "Change",
     "Changes",
+    "CompareWith",
     "EvidenceBlock",
     "EvidenceNote",
     "GroupView",
@@ -36,6 +46,7 @@ __all__ = [
     "method_section",
     "peers_section",
     "previous_snapshot",
+    "previous_snapshot_ref",
     "priorities_section",
     "report_context",
     "scores_section",

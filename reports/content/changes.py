@@ -5,7 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
+from django.db.models import OuterRef, QuerySet, Subquery
+
+from accounts.models import User
+from assessments import access
 from assessments.framework import Framework
 from assessments.models import Assessment, AssessmentStatus, ScoreSnapshot
 
@@ -27,29 +32,78 @@ class Changes:
     shifts: list[Change]
 
 
-def previous_snapshot(assessment: Assessment) -> ScoreSnapshot | None:
-    """The latest snapshot of the issuer's previous submitted assessment."""
+class _IssuerView:
+    """The comparison the issuer itself sees: its previous submitted assessment, whichever
+    cohort it was in. For the CLI, benchmarks and tests; pages and reports pass what their
+    viewer may see (`previous_snapshot(..., viewer=user)`)."""
+
+    def __repr__(self) -> str:
+        return "ISSUER_VIEW"
+
+
+ISSUER_VIEW = _IssuerView()
+CompareWith = ScoreSnapshot | None | _IssuerView
+
+
+def _previous(
+    *, issuer: Any, submitted_at: Any, assessment: Any, viewer: User | None
+) -> QuerySet[ScoreSnapshot]:
+    """Snapshots of the issuer's earlier submitted assessments that `viewer` may see (None:
+    any), newest first. Arguments are values or OuterRefs (see `previous_snapshot_ref`)."""
+    snapshots = ScoreSnapshot.objects.filter(
+        issuer_id=issuer, assessment__submitted_at__lt=submitted_at
+    )
+    if viewer is not None:
+        visible = access.visible_assessments(user=viewer, queryset=Assessment.objects.all())
+        snapshots = snapshots.filter(assessment__in=visible.values("pk"))
+    return (
+        snapshots.exclude(assessment_id=assessment)
+        .exclude(assessment__status=AssessmentStatus.DRAFT)
+        .order_by("-assessment__submitted_at", "-created_at", "-pk")
+    )
+
+
+def previous_snapshot(assessment: Assessment, *, viewer: User | None) -> ScoreSnapshot | None:
+    """The latest snapshot of the issuer's previous submitted assessment that `viewer` may
+    see (None: any, the issuer's own view). A reviewer of this cohort never gets another
+    cohort's scores through the comparison."""
     if assessment.submitted_at is None:
         return None
-    return (
-        ScoreSnapshot.objects.filter(
-            issuer_id=assessment.issuer_id,
-            assessment__submitted_at__lt=assessment.submitted_at,
-        )
-        .exclude(assessment_id=assessment.pk)
-        .exclude(assessment__status=AssessmentStatus.DRAFT)
-        .order_by("-assessment__submitted_at", "-created_at")
-        .first()
+    return _previous(
+        issuer=assessment.issuer_id,
+        submitted_at=assessment.submitted_at,
+        assessment=assessment.pk,
+        viewer=viewer,
+    ).first()
+
+
+def previous_snapshot_ref(*, viewer: User | None, assessment: str = "assessment") -> Subquery:
+    """`previous_snapshot` as a subquery on the outer row's `assessment` relation, for
+    annotating many rows in one query (cohort bulk reports)."""
+    return Subquery(
+        _previous(
+            issuer=OuterRef(f"{assessment}__issuer_id"),
+            submitted_at=OuterRef(f"{assessment}__submitted_at"),
+            assessment=OuterRef(f"{assessment}_id"),
+            viewer=viewer,
+        ).values("pk")[:1]
     )
+
+
+def compared_snapshot(snapshot: ScoreSnapshot, compared_with: CompareWith) -> ScoreSnapshot | None:
+    if isinstance(compared_with, _IssuerView):
+        return previous_snapshot(snapshot.assessment, viewer=None)
+    return compared_with
 
 
 def _change(name: str, before: float | None, now: float | None) -> Change:
     return Change(name=name, before=before, now=now, delta=_delta(before, now))
 
 
-def changes_section(*, snapshot: ScoreSnapshot, fw: Framework, language: str) -> Changes | None:
-    """None for an issuer's first submitted assessment."""
-    previous = previous_snapshot(snapshot.assessment)
+def changes_section(
+    *, snapshot: ScoreSnapshot, previous: ScoreSnapshot | None, fw: Framework, language: str
+) -> Changes | None:
+    """None when there is nothing (visible) to compare with."""
     if previous is None:
         return None
     before, now = previous.result, snapshot.result

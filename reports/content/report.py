@@ -12,14 +12,17 @@ from assessments.models import ScoreSnapshot
 
 from .. import charts
 from ..fonts import report_fonts
+from .changes import ISSUER_VIEW, CompareWith
 from .peers import GroupView
 from .result import ResultContent
 
 
-def report_context(*, snapshot: ScoreSnapshot, language: str) -> dict[str, Any]:
+def report_context(
+    *, snapshot: ScoreSnapshot, language: str, compared_with: CompareWith = ISSUER_VIEW
+) -> dict[str, Any]:
     """The complete report, in `language`. Two peer queries; no per-item queries."""
     with translation.override(language):
-        content = ResultContent(snapshot=snapshot, language=language)
+        content = ResultContent(snapshot=snapshot, language=language, compared_with=compared_with)
         assessment = content.assessment
         r = content.scores.result
         primary = content.peers.primary

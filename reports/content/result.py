@@ -10,7 +10,7 @@ from assessments import selectors
 from assessments.framework import Framework
 from assessments.models import ScoreSnapshot
 
-from .changes import Changes, changes_section
+from .changes import ISSUER_VIEW, Changes, CompareWith, changes_section, compared_snapshot
 from .evidence import EvidenceBlock, evidence_section
 from .method import Method, method_section
 from .peers import Peers, peers_section
@@ -27,8 +27,13 @@ class ResultContent:
     built in `language` whatever language is active when a template first reads it.
     """
 
-    def __init__(self, *, snapshot: ScoreSnapshot, language: str) -> None:
+    def __init__(
+        self, *, snapshot: ScoreSnapshot, language: str, compared_with: CompareWith = ISSUER_VIEW
+    ) -> None:
         self.snapshot = snapshot
+        # The earlier snapshot the "change since" section compares with: only what the
+        # reader may see (a report stores it, so a file never shows more than its reader).
+        self.compared_with = compared_with
         self.assessment = snapshot.assessment
         self.language = language
         # A snapshot is always scored on its assessment's framework version.
@@ -56,7 +61,10 @@ class ResultContent:
 
     @cached_property
     def changes(self) -> Changes | None:
-        return changes_section(snapshot=self.snapshot, fw=self.framework, language=self.language)
+        previous = compared_snapshot(self.snapshot, self.compared_with)
+        return changes_section(
+            snapshot=self.snapshot, previous=previous, fw=self.framework, language=self.language
+        )
 
     @cached_property
     def evidence(self) -> list[EvidenceBlock]:

@@ -101,12 +101,17 @@ def test_a_file_left_by_a_run_killed_before_commit_is_removed_by_the_next(snapsh
     report = report_for(snapshot)
     folder = media / "reports" / snapshot.issuer.stock_code
     folder.mkdir(parents=True)
-    orphan = folder / f"{snapshot.pk}-en-0123456789ab.pdf"
+    orphan = folder / f"{snapshot.pk}-en-h0-0123456789ab.pdf"
     orphan.write_bytes(b"%PDF-1.7 half a report")
-    other_language = folder / f"{snapshot.pk}-zh-hant-0123456789ab.pdf"
+    other_language = folder / f"{snapshot.pk}-zh-hant-h0-0123456789ab.pdf"
     other_language.write_bytes(b"%PDF-1.7 not this report's")
+    # The same snapshot and language compared with another assessment: another report.
+    other_history = folder / f"{snapshot.pk}-en-h99-0123456789ab.pdf"
+    other_history.write_bytes(b"%PDF-1.7 not this report's either")
 
     services.report_render(report_id=report.pk)
 
     report.refresh_from_db()
-    assert sorted(folder.iterdir()) == sorted([media / report.file.name, other_language])
+    assert sorted(folder.iterdir()) == sorted(
+        [media / report.file.name, other_language, other_history]
+    )
