@@ -297,8 +297,12 @@ class _Writer:
         self.counts[model._meta.label] += len(rows)
         pk = model._meta.pk
         assert pk is not None
+        # Columns left out take their Python default here; a database default (db_default)
+        # is left to the database, which COPY cannot be handed as a value.
         extra = [
-            f for f in model._meta.concrete_fields if f.attname not in fields and not f.primary_key
+            f
+            for f in model._meta.concrete_fields
+            if f.attname not in fields and not f.primary_key and not f.has_db_default()
         ]
         names = [*fields, *(f.attname for f in extra)]
         defaults = tuple(f.get_default() for f in extra)
