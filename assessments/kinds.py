@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
     from .forms import ItemRow
-    from .framework import ItemDef, Option, Text
+    from .framework import Framework, ItemDef, Option, Text
 
 POINTS_PER_LEVEL = 25.0
 CODE_MAX = 16  # Item.kind's max_length
@@ -78,6 +78,9 @@ class ItemKind:
     label: ClassVar[StrOrPromise]  # its name (Item.kind's choices)
     fields: ClassVar[tuple[str, ...]]  # the Answer value columns it stores its answer in
     scored: ClassVar[bool] = True  # False: counts for completeness only, never for a score
+    # True: a key figure (KPI): frozen on the snapshot at submission and reported beside
+    # its peer median on the results page, in the report and on the cohort dashboard.
+    kpi: ClassVar[bool] = False
 
     # --- the framework file (framework.py) ---------------------------------------------
 
@@ -109,6 +112,10 @@ class ItemKind:
         self, item: ItemDef, value: StoredValue, current: float
     ) -> tuple[float, str] | None:
         """(points, answer code) of the next better answer, for "what would lift it"."""
+        return None
+
+    def kpi_value(self, item: ItemDef, value: StoredValue) -> float | None:
+        """The key figure a known answer reports (kinds with `kpi`), or None."""
         return None
 
     # --- the step form and its markup ----------------------------------------------------
@@ -353,6 +360,7 @@ class Figure(ItemKind):
     label = gettext_lazy("Figure")
     fields = ("number",)
     scored = False
+    kpi = True
 
     def parse(
         self, raw: Mapping[str, Any], *, where: str, weight: float, depths: tuple[Option, ...]
@@ -385,8 +393,21 @@ class Figure(ItemKind):
     def answer_code(self, item: ItemDef, value: StoredValue) -> str:
         return "" if value.number is None else format(value.number.normalize(), "f")
 
+    def kpi_value(self, item: ItemDef, value: StoredValue) -> float | None:
+        return None if value.number is None or value.dont_know else float(value.number)
+
     def form_fields(self, item: ItemDef, answer: Any, lang: str) -> dict[str, forms.Field]:
         assert item.min_value is not None and item.max_value is not None
+        # An implausible figure (negative spend, a share over 100 %) is refused with the
+        # item's own range. The validators %-format the message, hence the doubled %.
+        out_of_range = (
+            _("Enter a figure from %(lo)s to %(hi)s (%(unit)s).")
+            % {
+                "lo": f"{item.min_value.normalize():,f}",
+                "hi": f"{item.max_value.normalize():,f}",
+                "unit": item.unit.get(lang) if item.unit else "",
+            }
+        ).replace("%", "%%")
         return {
             "value": forms.DecimalField(
                 label=item.text.get(lang),
@@ -404,6 +425,7 @@ class Figure(ItemKind):
                     }
                 ),
                 initial=answer.number.normalize() if answer and answer.number is not None else None,
+                error_messages={"min_value": out_of_range, "max_value": out_of_range},
             ),
             "dk": forms.BooleanField(
                 label=gettext_lazy("Don't know"),
@@ -496,6 +518,23 @@ def value_columns() -> list[tuple[str, Promise]]:
     """The Answer value columns some kind stores its answers in, in VALUE_COLUMNS order."""
     used = {name for kind in _KINDS.values() for name in kind.fields}
     return [(name, label) for name, label in VALUE_COLUMNS if name in used]
+
+
+def kpi_items(fw: Framework) -> list[ItemDef]:
+    """The framework's key figures (items of a kind with `kpi`), in questionnaire order."""
+    return [item for item in fw.iter_items() if of(item).kpi]
+
+
+def kpi_values(fw: Framework, answers: Mapping[str, StoredValue]) -> dict[str, float]:
+    """{item code: figure} of the key figures answered with a value: what a snapshot
+    freezes at submission (a blank or "don't know" figure is left out, never 0)."""
+    values: dict[str, float] = {}
+    for item in kpi_items(fw):
+        answer = answers.get(item.code)
+        value = None if answer is None else of(item).kpi_value(item, answer)
+        if value is not None:
+            values[item.code] = value
+    return values
 
 
 def answer_code_text(item: ItemDef, code: str, lang: str | None) -> str:
