@@ -257,6 +257,9 @@ class ScoreSnapshot(models.Model):
     # snapshot never changes, so the copy cannot drift; peer statistics read it instead of
     # joining the component table (every shift component ever stored) for each request.
     shift_scores = models.JSONField(default=dict)
+    # {item code: number} of the key figures (kinds with `kpi`) answered at submission,
+    # frozen like the scores: reported beside their peer medians and the previous figures.
+    kpis = models.JSONField(default=dict)
     # The issuer's peer-group attributes as they were at submission: a profile changed later
     # applies from the next assessment, so a submitted score never moves between groups.
     # Database defaults, because bulk writers (COPY) may leave them out and fill them after.

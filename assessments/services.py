@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Issuer, User
 
-from . import access
+from . import access, kinds
 from .framework import Framework, FrameworkError, parse_framework
 from .models import (
     Answer,
@@ -506,7 +506,8 @@ def snapshot_create(
 ) -> ScoreSnapshot:
     """Freeze the scores; this becomes the issuer's current snapshot for peer statistics."""
     fw = framework_of(assessment.framework)
-    result = score(fw, answer_values(answers))
+    values = answer_values(answers)
+    result = score(fw, values)
     ScoreSnapshot.objects.filter(issuer_id=assessment.issuer_id, is_current=True).update(
         is_current=False
     )
@@ -521,6 +522,7 @@ def snapshot_create(
         board=issuer.board,
         created_by=user,
         **snapshot_values(result),
+        kpis=kinds.kpi_values(fw, values),
         **({"created_at": at} if at else {}),
     )
     ScoreComponent.objects.bulk_create(

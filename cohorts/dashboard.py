@@ -8,10 +8,23 @@ from typing import Any, TypeVar
 
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    Aggregate,
+    Count,
+    Exists,
+    FloatField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast
 from django.utils.translation import get_language
 
 from accounts.models import Board, Industry, MarketCapBand
+from assessments import kinds
 from assessments.models import (
     Answer,
     Assessment,
@@ -62,7 +75,7 @@ def _aggregates_key(cohort: Cohort) -> str:
     marker = ScoreSnapshot.objects.filter(assessment__cohort=cohort).aggregate(
         last=Max("pk"), n=Count("pk")
     )
-    return f"cohort-dashboard:v1:{cohort.pk}:{cohort.framework_id}:{marker['last']}:{marker['n']}"
+    return f"cohort-dashboard:v2:{cohort.pk}:{cohort.framework_id}:{marker['last']}:{marker['n']}"
 
 
 def _snapshot_cached(cohort: Cohort, compute: Callable[[], T]) -> T:
@@ -102,7 +115,8 @@ def aggregates_refresh(*, cohort: Cohort) -> bool:
         return False
     fw = framework_of(cohort.framework)
     tier_codes = sorted(t.code for t in fw.tiers)
-    cache.set(key, _aggregates(cohort, tier_codes, _groups()), AGGREGATES_TTL)
+    kpi_codes = [item.code for item in kinds.kpi_items(fw)]
+    cache.set(key, _aggregates(cohort, tier_codes, _groups(), kpi_codes), AGGREGATES_TTL)
     return True
 
 
@@ -119,6 +133,9 @@ class Dashboard:
     # Median per dimension (rows, grouped by shift) × industry present in the cohort (columns).
     heatmap_industries: list[str]
     heatmap_rows: list[tuple[str, str, list[float | None]]]  # shift, dimension, medians
+    # Key figures: (median, how many gave it) per figure (rows) × industry present (columns).
+    kpi_industries: list[str]
+    kpi_rows: list[tuple[str, str, int, list[tuple[float | None, int]]]]  # name, unit, decimals
     tiers: list[tuple[str, int]]
     by_size: list[tuple[str, float | None, int]]
     by_board: list[tuple[str, float | None, int]]
@@ -128,8 +145,44 @@ class Dashboard:
     total: int
 
 
+def _kpi_aggregates(kpi_codes: list[str]) -> dict[str, Aggregate]:
+    """Each key figure's median and count per industry, from the figures frozen on the
+    snapshots (`kpis`), as FILTERed aggregates of the one snapshot aggregate query: one
+    snapshot row per assessment, so a filter per industry stays cheap there."""
+    if not kpi_codes:
+        return {}
+    figures = [Cast(KeyTextTransform(code, "kpis"), FloatField()) for code in kpi_codes]
+    out: dict[str, Aggregate] = {}
+    for i, (value, _label) in enumerate(Industry.choices):
+        in_industry = Q(issuer__industry=value)
+        out[f"kpi_{i}"] = Count("pk", filter=in_industry)
+        for j, figure in enumerate(figures):
+            out[f"kpi_{i}_{j}_median"] = PercentileCont(figure, 0.5, filter=in_industry)
+            out[f"kpi_{i}_{j}_n"] = Count(figure, filter=in_industry)
+    return out
+
+
+def _kpi_medians(
+    stats: dict[str, Any], kpi_codes: list[str]
+) -> dict[str, dict[str, tuple[float | None, int]]]:
+    """{industry: {figure code: (median, n)}} for the industries with a snapshot."""
+    if not kpi_codes:
+        return {}
+    return {
+        value: {
+            code: (stats[f"kpi_{i}_{j}_median"], stats[f"kpi_{i}_{j}_n"])
+            for j, code in enumerate(kpi_codes)
+        }
+        for i, (value, _label) in enumerate(Industry.choices)
+        if stats[f"kpi_{i}"]
+    }
+
+
 def _aggregates(
-    cohort: Cohort, tier_codes: list[str], groups: dict[str, tuple[str, Any]]
+    cohort: Cohort,
+    tier_codes: list[str],
+    groups: dict[str, tuple[str, Any]],
+    kpi_codes: list[str],
 ) -> tuple[dict[str, Any], dict[str, tuple[float | None, int]], dict[str, dict[str, float | None]]]:
     stats = latest_snapshots(cohort).aggregate(
         **{
@@ -146,6 +199,7 @@ def _aggregates(
                 ("n", Count("pk", filter=Q(**{lookup: value}))),
             )
         },
+        **_kpi_aggregates(kpi_codes),
     )
 
     # Shift medians over the cohort, then dimension medians per industry grouped by
@@ -184,13 +238,17 @@ def cohort_dashboard(
         submitted=Count("pk", filter=Q(submitted_at__isnull=False)),
         reviewed=Count("pk", filter=Q(status=AssessmentStatus.APPROVED)),
     )
-    # Histogram, tiers and the size and board medians come from one aggregate, shift and
-    # dimension medians from two grouped queries (_aggregates), cached between submissions.
+    # Histogram, tiers, the size and board medians and the key figures' medians per
+    # industry come from one aggregate, shift and dimension medians from two grouped
+    # queries (_aggregates), cached between submissions.
     tier_codes = sorted(t.code for t in fw.tiers)
     groups = _groups()
+    kpi_items = kinds.kpi_items(fw)
+    kpi_codes = [item.code for item in kpi_items]
     stats, medians, by_industry = _snapshot_cached(
-        cohort, lambda: _aggregates(cohort, tier_codes, groups)
+        cohort, lambda: _aggregates(cohort, tier_codes, groups, kpi_codes)
     )
+    kpi_medians = _kpi_medians(stats, kpi_codes)
 
     def breakdown(key: str) -> list[tuple[str, float | None, int]]:
         return [
@@ -251,6 +309,18 @@ def cohort_dashboard(
             for dim in shift.dimensions
         ]
         if by_industry
+        else [],
+        kpi_industries=[str(labels[code]) for code in industries if code in kpi_medians],
+        kpi_rows=[
+            (
+                item.text.get(lang),
+                item.unit.get(lang) if item.unit else "",
+                item.decimals,
+                [kpi_medians[code][item.code] for code in industries if code in kpi_medians],
+            )
+            for item in kpi_items
+        ]
+        if kpi_medians
         else [],
         tiers=[
             (fw.tier(code).name.get(lang), stats[f"tier_{i}"])

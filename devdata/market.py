@@ -49,6 +49,7 @@ from accounts.models import (
     RevenueBand,
     User,
 )
+from assessments import kinds
 from assessments.framework import Framework, ItemDef
 from assessments.models import (
     Answer,
@@ -394,6 +395,7 @@ SNAPSHOT_FIELDS = (
     "completeness",
     "result",
     "shift_scores",
+    "kpis",
     "created_at",
     "created_by_id",
 )
@@ -469,7 +471,11 @@ def _plan(
     if submitted is not None:
         # The same computation as services.snapshot_create, on the values of the rows above.
         scores = score(fw, scored)
-        snapshot = {**snapshot_values(scores), "created_at": submitted}
+        snapshot = {
+            **snapshot_values(scores),
+            "kpis": kinds.kpi_values(fw, scored),
+            "created_at": submitted,
+        }
         components = snapshot_component_values(scores)
         changes.append((AssessmentStatus.DRAFT, AssessmentStatus.SUBMITTED, "", submitted))
         if reviewed is not None:
@@ -547,6 +553,7 @@ def _write(
                 s["completeness"],
                 s["result"],
                 s["shift_scores"],
+                s["kpis"],
                 s["created_at"],
                 None,
             )

@@ -15,6 +15,11 @@ and per shift:
 - from PEER_DETAIL_MIN (10) others: median and quartiles in whole points, and the viewer's
   percentile rank.
 
+Key figures (reports.releases.KPI measures) go through the same rules and the same code;
+only their rounding differs, since their units differ (`KPI_ROUNDING`): a coarse median is
+rounded to one significant figure, never finer than a whole unit, and detailed figures are
+in whole units.
+
 One query: the latest releases of the viewer's groups (docs/SECURITY.md, "Peer statistics").
 """
 
@@ -23,6 +28,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -31,7 +37,7 @@ from django.utils.translation import gettext_lazy as _
 
 from assessments.models import ScoreSnapshot
 
-from .releases import OVERALL, group_keys, latest_releases
+from .releases import KPI, OVERALL, group_keys, latest_releases
 
 GROUP_KEYS = ("all", "cohort", "industry", "size", "board")
 POSITION_LABELS = {
@@ -71,6 +77,33 @@ class PeerGroup:
     reason: str = ""  # "too_few" | "overlap" when withheld
     overall: Stat | None = None
     shifts: dict[str, Stat] = field(default_factory=dict)
+    kpis: dict[str, Stat] = field(default_factory=dict)  # by item code
+
+
+@dataclass(frozen=True)
+class Rounding:
+    """How one measure's figures are shown: `coarse(median)` is the step a coarse median
+    (fewer than PEER_DETAIL_MIN peers) is rounded to and the band "around" it spans;
+    detailed figures are rounded to `fine`."""
+
+    coarse: Callable[[float], float]
+    fine: float = 1.0
+
+
+def _score_step(_median: float) -> float:
+    return float(settings.PEER_COARSE_ROUNDING)
+
+
+def one_significant_figure(median: float) -> float:
+    """The step that rounds `median` to one significant figure, never below a whole unit:
+    2.37 → 1 (so 2), 37 → 10 (so 40), 137 → 100 (so 100)."""
+    if median == 0:
+        return 1.0
+    return max(1.0, 10.0 ** math.floor(math.log10(abs(median))))
+
+
+SCORE_ROUNDING = Rounding(coarse=_score_step)  # points: coarse to PEER_COARSE_ROUNDING
+KPI_ROUNDING = Rounding(coarse=one_significant_figure)  # key figures, in their own unit
 
 
 def _r(x: float | Decimal | None) -> float | None:
@@ -87,33 +120,34 @@ def percentile_of_sorted(values: list[float], fraction: float) -> float | None:
     return values[low] + (values[high] - values[low]) * (position - low)
 
 
-def round_to(x: float, step: int) -> float:
+def round_to(x: float, step: float) -> float:
     """Half up, to a multiple of `step` (Python's round() goes to the even neighbour)."""
     return float(math.floor(x / step + 0.5) * step)
 
 
-def describe(values: list[float], mine: float | None) -> Stat:
-    """What may be shown of one group's scores (ascending, the viewer's own left out)."""
+def describe(values: list[float], mine: float | None, rounding: Rounding = SCORE_ROUNDING) -> Stat:
+    """What may be shown of one group's values of one measure (ascending, the viewer's
+    own left out)."""
     n = len(values)
     coarse = n < max(10, settings.PEER_DETAIL_MIN)
     median = percentile_of_sorted(values, 0.5)
     if median is None:
         return Stat(n=n, mine=_r(mine), coarse=coarse)
+    step = rounding.coarse(median)
     if coarse:
-        step = settings.PEER_COARSE_ROUNDING
         shown = round_to(median, step)
         return Stat(
             n=n, median=shown, mine=_r(mine), position=_position(mine, shown, step), coarse=True
         )
     q1, q3 = percentile_of_sorted(values, 0.25), percentile_of_sorted(values, 0.75)
-    shown = round_to(median, 1)
+    shown = round_to(median, rounding.fine)
     stat = Stat(
         n=n,
-        q1=None if q1 is None else round_to(q1, 1),
+        q1=None if q1 is None else round_to(q1, rounding.fine),
         median=shown,
-        q3=None if q3 is None else round_to(q3, 1),
+        q3=None if q3 is None else round_to(q3, rounding.fine),
         mine=_r(mine),
-        position=_position(mine, shown, settings.PEER_COARSE_ROUNDING),
+        position=_position(mine, shown, step),
     )
     if mine is not None:
         below = bisect.bisect_left(values, mine)
@@ -162,8 +196,11 @@ def disclosure(
 
 
 def _mine(snapshot: ScoreSnapshot, measures: list[str]) -> dict[str, float | None]:
-    shifts = snapshot.shift_scores or {}
-    values = {OVERALL: snapshot.overall_score, **{m: shifts.get(m) for m in measures[1:]}}
+    own = {
+        **(snapshot.shift_scores or {}),
+        **{f"{KPI}{code}": v for code, v in (snapshot.kpis or {}).items()},
+    }
+    values = {OVERALL: snapshot.overall_score, **{m: own.get(m) for m in measures[1:]}}
     return {k: None if v is None else float(v) for k, v in values.items()}
 
 
@@ -192,7 +229,9 @@ def peer_benchmarks(*, snapshot: ScoreSnapshot, min_group: int | None = None) ->
     min_group = min_group_size(min_group)
     releases = latest_releases(viewer_groups(snapshot))
     keys = [k for k in GROUP_KEYS if k in releases]
-    measures = [OVERALL, *sorted(snapshot.shift_scores or {})]
+    # Key figures: every one any of the groups published, the viewer's own figure or not.
+    kpis = sorted({m for r in releases.values() for m in r.scores if m.startswith(KPI)})
+    measures = [OVERALL, *sorted(snapshot.shift_scores or {}), *kpis]
     mine = _mine(snapshot, measures)
     me = snapshot.issuer_id
     # Per measure and group: the other issuers' scores (ascending) and who they are.
@@ -226,11 +265,16 @@ def peer_benchmarks(*, snapshot: ScoreSnapshot, min_group: int | None = None) ->
     for code in measures[1:]:
         s_sizes, s_overlap = sets(code)
         # The same measure on two different sets is what differencing exploits, so each
-        # shift is checked on its own contributor sets (issuers with a score for it).
+        # shift (and key figure) is checked on its own contributor sets (issuers with a
+        # value for it).
         s_verdict = disclosure([k for k in order if result[k].shown], s_sizes, s_overlap, min_group)
+        is_kpi = code.startswith(KPI)
+        rounding = KPI_ROUNDING if is_kpi else SCORE_ROUNDING
         for key, reason in s_verdict.items():
+            target = result[key].kpis if is_kpi else result[key].shifts
+            name = code.removeprefix(KPI) if is_kpi else code
             if reason:
-                result[key].shifts[code] = Stat(n=s_sizes[key], mine=_r(mine[code]))
+                target[name] = Stat(n=s_sizes[key], mine=_r(mine[code]))
             else:
-                result[key].shifts[code] = describe(values[code][key], mine[code])
+                target[name] = describe(values[code][key], mine[code], rounding)
     return [result[k] for k in keys]

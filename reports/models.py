@@ -131,7 +131,8 @@ class PeerRelease(models.Model):
     is_latest = models.BooleanField(default=True)
     # {issuer id (as text): snapshot id}: what a later release is compared with.
     members = models.JSONField(default=dict)
-    # {measure ("" = overall, else a shift code): [[score, issuer id], ...] sorted by score}.
+    # {measure ("" = overall, "kpi:<item code>" a key figure, else a shift code):
+    #  [[value, issuer id], ...] sorted by value}.
     scores = models.JSONField(default=dict)
 
     class Meta:

@@ -27,6 +27,12 @@ from assessments.models import ScoreSnapshot
 from .models import PeerGroupKind, PeerRelease
 
 OVERALL = ""  # the measure key of the overall score; shift codes are never empty
+KPI = "kpi:"  # a key figure's measure key is KPI + its item code (assessments.kinds `kpi`)
+
+
+def kpi_measure(code: str) -> str:
+    return f"{KPI}{code}"
+
 
 GroupKey = tuple[int, str, str]  # (framework id, kind, value)
 
@@ -67,9 +73,12 @@ def _current_groups(framework_ids: Iterable[int] | None) -> dict[GroupKey, list[
         "board",
         "overall_score",
         "shift_scores",
+        "kpis",
     ).iterator(chunk_size=2000):
-        pk, issuer_id, framework_id, cohort_id, industry, size, board, overall, shifts = row
-        member = (pk, issuer_id, overall, shifts or {})
+        pk, issuer_id, framework_id, cohort_id, industry, size, board, overall, shifts, kpis = row
+        # Key figures are published with the scores, so they move in the same steps.
+        measures = {**(shifts or {}), **{kpi_measure(c): v for c, v in (kpis or {}).items()}}
+        member = (pk, issuer_id, overall, measures)
         keys = group_keys(
             framework_id=framework_id,
             cohort_id=cohort_id,
@@ -84,10 +93,10 @@ def _current_groups(framework_ids: Iterable[int] | None) -> dict[GroupKey, list[
 
 def _release_fields(members: list[tuple[Any, ...]]) -> dict[str, Any]:
     scores: dict[str, list[list[float | int]]] = defaultdict(list)
-    for _pk, issuer_id, overall, shifts in members:
+    for _pk, issuer_id, overall, measures in members:
         if overall is not None:
             scores[OVERALL].append([float(overall), issuer_id])
-        for code, value in shifts.items():
+        for code, value in measures.items():
             if value is not None:
                 scores[code].append([float(value), issuer_id])
     return {

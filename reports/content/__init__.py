@@ -18,6 +18,7 @@ from .changes import (
     previous_snapshot_ref,
 )
 from .evidence import EvidenceBlock, EvidenceNote, evidence_section
+from .kpis import Kpi, KpiPeer, Kpis, kpis_section
 from .method import Method, method_section
 from .peers import GroupView, Peers, group_name, peers_section
 from .priorities import Priority, priorities_section
@@ -34,6 +35,9 @@ __all__ = [
     "EvidenceBlock",
     "EvidenceNote",
     "GroupView",
+    "Kpi",
+    "KpiPeer",
+    "Kpis",
     "Method",
     "Peers",
     "Priority",
@@ -43,6 +47,7 @@ __all__ = [
     "changes_section",
     "evidence_section",
     "group_name",
+    "kpis_section",
     "method_section",
     "peers_section",
     "previous_snapshot",

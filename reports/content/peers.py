@@ -3,7 +3,7 @@ and the primary group the rest of the result compares against."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
@@ -25,6 +25,7 @@ class GroupView:
     reason: str
     overall: Stat | None
     shifts: dict[str, Stat]
+    kpis: dict[str, Stat] = field(default_factory=dict)  # key figures, by item code
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,7 @@ def _view(group: PeerGroup, snapshot: ScoreSnapshot) -> GroupView:
         group.reason,
         group.overall,
         group.shifts,
+        group.kpis,
     )
 
 

@@ -12,6 +12,7 @@ from assessments.models import ScoreSnapshot
 
 from .changes import ISSUER_VIEW, Changes, CompareWith, changes_section, compared_snapshot
 from .evidence import EvidenceBlock, evidence_section
+from .kpis import Kpis, kpis_section
 from .method import Method, method_section
 from .peers import Peers, peers_section
 from .priorities import Priority, priorities_section
@@ -60,10 +61,27 @@ class ResultContent:
         return priorities_section(scores=self.scores, fw=self.framework, language=self.language)
 
     @cached_property
+    def previous(self) -> ScoreSnapshot | None:
+        """What "change since" compares with (changes and key figures alike): one query."""
+        return compared_snapshot(self.snapshot, self.compared_with)
+
+    @cached_property
     def changes(self) -> Changes | None:
-        previous = compared_snapshot(self.snapshot, self.compared_with)
         return changes_section(
-            snapshot=self.snapshot, previous=previous, fw=self.framework, language=self.language
+            snapshot=self.snapshot,
+            previous=self.previous,
+            fw=self.framework,
+            language=self.language,
+        )
+
+    @cached_property
+    def kpis(self) -> Kpis:
+        return kpis_section(
+            snapshot=self.snapshot,
+            previous=self.previous,
+            peers=self.peers,
+            fw=self.framework,
+            language=self.language,
         )
 
     @cached_property

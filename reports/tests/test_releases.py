@@ -40,7 +40,9 @@ def _issuers(n: int) -> list[Issuer]:
     )
 
 
-def _submit(framework, issuer: Issuer, overall: Decimal, shifts: dict) -> ScoreSnapshot:
+def _submit(
+    framework, issuer: Issuer, overall: Decimal, shifts: dict, kpis: dict | None = None
+) -> ScoreSnapshot:
     """A submission as snapshot_create writes it (scores given instead of computed)."""
     assessment = Assessment.objects.create(
         issuer=issuer,
@@ -61,13 +63,14 @@ def _submit(framework, issuer: Issuer, overall: Decimal, shifts: dict) -> ScoreS
         completeness=Decimal(100),
         result={},
         shift_scores=shifts,
+        kpis=kpis or {},
     )
 
 
 def _view(snapshot_id: int) -> list:
     snapshot = ScoreSnapshot.objects.select_related("issuer", "assessment").get(pk=snapshot_id)
     return [
-        (g.key, g.n, g.shown, g.reason, g.overall, g.shifts)
+        (g.key, g.n, g.shown, g.reason, g.overall, g.shifts, g.kpis)
         for g in peer_benchmarks(snapshot=snapshot)
     ]
 
@@ -112,6 +115,8 @@ def test_no_single_submission_changes_what_anyone_else_sees(framework, events):
                 issuers[who],
                 overall,
                 {shift: None if shift_score is None else float(shift_score)},
+                # A key figure, given by those with a shift score: it must not move either.
+                {} if shift_score is None else {"profit.cost_structure.ai_spend": float(overall)},
             )
             current[who] = snapshot.pk
             for i, snap in viewers.items():

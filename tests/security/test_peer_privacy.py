@@ -23,7 +23,7 @@ from accounts.models import Board, Industry, Issuer, MarketCapBand
 from assessments import selectors
 from assessments.models import Assessment, AssessmentStatus, ScoreComponent, ScoreSnapshot
 from assessments.tests.factories import CohortFactory
-from reports.benchmarks import peer_benchmarks, round_to
+from reports.benchmarks import one_significant_figure, peer_benchmarks, round_to
 
 pytestmark = pytest.mark.django_db
 
@@ -40,8 +40,11 @@ issuer_strategy = st.fixed_dictionaries(
         "overall": score,
         # A shift can be unscored (too few answers): it then contributes to no shift group.
         "shifts": st.lists(st.one_of(st.none(), score), min_size=4, max_size=4),
+        # A key figure (AI spend, % of revenue), given or not: the same rules on its own set.
+        "spend": st.one_of(st.none(), st.decimals(min_value=0, max_value=100, places=1)),
     }
 )
+SPEND = "profit.cost_structure.ai_spend"
 
 
 def _build(framework, market: list[dict]) -> list[ScoreSnapshot]:
@@ -83,6 +86,7 @@ def _build(framework, market: list[dict]) -> list[ScoreSnapshot]:
                 shift.code: None if value is None else float(value)
                 for shift, value in zip(fw.shifts, spec["shifts"], strict=True)
             },
+            kpis={} if spec.get("spend") is None else {SPEND: float(spec["spend"])},
         )
         for assessment, spec in zip(assessments, market, strict=True)
     )
@@ -184,3 +188,22 @@ def test_no_small_or_differencing_statistic_is_ever_shown(framework, market, pic
             _assert_rounded(stat, [market[n]["shifts"][index] for n in scored[key]])
         for a, b in itertools.combinations(with_stats, 2):
             assert len(scored[a] ^ scored[b]) in (0, *range(5, 100))
+
+    gave = {k: {n for n in members[k] if market[n].get("spend") is not None} for k in shown}
+    with_figures = [
+        k for k in shown if SPEND in groups[k].kpis and groups[k].kpis[SPEND].median is not None
+    ]
+    for key in with_figures:
+        stat = groups[key].kpis[SPEND]
+        assert stat.n == len(gave[key]) >= 5
+        exact = statistics.median(float(market[n]["spend"]) for n in gave[key])
+        if stat.n < 10:  # one significant figure, never finer than a whole unit
+            assert stat.coarse and stat.q1 is None and stat.percentile is None
+            assert stat.median == round_to(exact, one_significant_figure(exact))
+        else:
+            assert not stat.coarse and stat.median == round_to(exact, 1)
+    for a, b in itertools.combinations(with_figures, 2):
+        assert len(gave[a] ^ gave[b]) in (0, *range(5, 100))
+    for key in shown:
+        if key not in with_figures and SPEND in groups[key].kpis:
+            assert groups[key].kpis[SPEND].median is None
