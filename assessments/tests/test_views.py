@@ -111,8 +111,9 @@ def test_resume_shows_saved_answers_and_who_changed_them(ctx):
     ("kind", "bad", "message"),
     [
         ("figure", "abc", "Enter a number"),
-        ("figure", "101", "less than or equal to 100"),
-        ("figure", "-5", "greater than or equal to 0"),
+        # An implausible figure: the message names the item's range and unit.
+        ("figure", "101", "Enter a figure from 0 to 100 (% of revenue)."),
+        ("figure", "-5", "Enter a figure from 0 to 100 (% of revenue)."),
         ("maturity", "7", "Choose one of the options shown"),
         ("choice", "teleport", "Choose one of the options shown"),
     ],
