@@ -10,6 +10,7 @@ import yaml
 from assessments.services import FRAMEWORK_DIR, framework_load
 
 V1_PATH = FRAMEWORK_DIR / "v1.yaml"
+V2_PATH = FRAMEWORK_DIR / "v2.yaml"  # v1's content under scoring rules 2
 
 
 @pytest.fixture(autouse=True)
@@ -28,9 +29,20 @@ def v1_content() -> dict[str, Any]:
     return yaml.safe_load(V1_PATH.read_text(encoding="utf-8"))
 
 
+@pytest.fixture(scope="session")
+def v2_content() -> dict[str, Any]:
+    return yaml.safe_load(V2_PATH.read_text(encoding="utf-8"))
+
+
 @pytest.fixture
 def framework(db):
     version, _ = framework_load(path=V1_PATH)
+    return version
+
+
+@pytest.fixture
+def framework_v2(db):
+    version, _ = framework_load(path=V2_PATH)
     return version
 
 

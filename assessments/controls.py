@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from .forms import ItemRow
 
 DONT_KNOW = "dk"  # the value of every radio group's "Don't know" option
+NOT_APPLICABLE = "na"  # the value of "Not applicable", offered on items marked so
 
 
 def esc(value: Any) -> str:
@@ -56,11 +57,11 @@ def radio_cards(row: ItemRow, *, grid: str, numbered: bool) -> str:
     for index, (option, label) in enumerate(bound_choices(value)):
         option = str(option)
         option_id = f"{base_id}_{index}"
-        dk_class = " dk" if option == DONT_KNOW else ""
+        dk_class = " dk" if option in (DONT_KNOW, NOT_APPLICABLE) else ""
         checked = "checked" if option == selected else ""
         number = (
             f'<span class="level-no">{esc(option)}</span>'
-            if numbered and option != DONT_KNOW
+            if numbered and option not in (DONT_KNOW, NOT_APPLICABLE)
             else ""
         )
         out.append(

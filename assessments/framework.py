@@ -17,6 +17,11 @@ from . import kinds
 
 LANGS = ("en", "zh-hant")
 RULE_KINDS = ("value_chain_stages", "dimension_min", "shift_min")
+# Scoring rules a framework file may ask for (`scoring_rules:`, absent → 1); scoring.py
+# keeps each version's behaviour, so a file's results never change under it.
+SCORING_RULES = (1, 2)
+# Rules 1 had no provisional state; its snapshots are labelled by the same threshold.
+PROVISIONAL_BELOW_DEFAULT = 0.75
 
 
 class FrameworkError(ValueError):
@@ -58,6 +63,8 @@ class ItemDef:
     levels: tuple[Text, ...] = ()
     options: tuple[Option, ...] = ()
     value_chain_stage: str = ""
+    # Rules 2: the item may be answered "not applicable" (its weight leaves the dimension).
+    not_applicable: bool = False
     unit: Text | None = None
     min_value: Decimal | None = None
     max_value: Decimal | None = None
@@ -124,6 +131,10 @@ class TierRule:
     otherwise: str
     min_met: int
     conditions: tuple[TierCondition, ...]
+    # Rules 2: the tier of a company on neither path yet: no condition met and an overall
+    # level below `not_yet_below_level` (or no overall score). "" = always a path (rules 1).
+    not_yet: str = ""
+    not_yet_below_level: int = 0
 
 
 @dataclass(frozen=True)
@@ -138,6 +149,14 @@ class Framework:
     tiers: tuple[Named, ...]
     tier_rule: TierRule
     shifts: tuple[Shift, ...]
+    scoring_rules: int = 1
+    # Rules 2 thresholds (frameworks/SCHEMA.md): a shift is scored when this share of its
+    # dimension weight is scored; a result whose known share of scored weight is below
+    # `provisional_below` is provisional; a dimension more than `max_not_applicable_share`
+    # "not applicable" is unscored.
+    min_scored_share: float = 0.0
+    provisional_below: float = PROVISIONAL_BELOW_DEFAULT
+    max_not_applicable_share: float = 1.0
     _items: Mapping[str, ItemDef] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -216,7 +235,12 @@ def parse_option(raw: Mapping[str, Any], where: str, label_key: str = "label") -
 
 
 def _item(
-    raw: Mapping[str, Any], where: str, shift: str, dim: str, depths: tuple[Option, ...]
+    raw: Mapping[str, Any],
+    where: str,
+    shift: str,
+    dim: str,
+    depths: tuple[Option, ...],
+    rules: int = 1,
 ) -> ItemDef:
     code = str(required(raw, "code", where))
     where = f"item {code}"
@@ -226,7 +250,17 @@ def _item(
     if kind is None:
         raise FrameworkError(f"{where}: kind must be one of {', '.join(kinds.codes())}")
     weight = parse_number(raw.get("weight", 1), f"{where}.weight")
-    return ItemDef(
+    scored = weight > 0 and kind.scored
+    not_applicable = raw.get("not_applicable", False)
+    if not isinstance(not_applicable, bool):
+        raise FrameworkError(f"{where}.not_applicable: true or false")
+    if not_applicable and rules < 2:
+        raise FrameworkError(f"{where}: not_applicable needs scoring_rules 2")
+    if not_applicable and not (scored and kind.can_be_not_applicable):
+        raise FrameworkError(
+            f"{where}: only a scored item whose kind offers it can be not applicable"
+        )
+    item = ItemDef(
         code=code,
         kind=kind.code,
         weight=weight,
@@ -235,9 +269,42 @@ def _item(
         help=parse_opt_text(raw.get("help"), f"{where}.help"),
         shift_code=shift,
         dimension_code=dim,
-        scored=weight > 0 and kind.scored,
+        scored=scored,
+        not_applicable=not_applicable,
         **kind.parse(raw, where=where, weight=weight, depths=depths),
     )
+    if rules >= 2 and scored:
+        for option in item.options:
+            if option.score % LEVEL_POINTS:
+                raise FrameworkError(
+                    f"{where}: option {option.code} scores {option.score:g}; under scoring "
+                    f"rules 2 every score is on the level scale (a multiple of {LEVEL_POINTS:g})"
+                )
+    return item
+
+
+LEVEL_POINTS = 25.0  # rules 2: level L starts at (L − 1) × 25, the points of a level-L answer
+
+
+def _rules2_scoring(scoring: Mapping[str, Any], levels: tuple[Level, ...]) -> dict[str, float]:
+    """The thresholds rules 2 adds under `scoring:`, each within the range it promises."""
+
+    def share(key: str, lo: float, hi: float) -> float:
+        value = parse_number(required(scoring, key, "scoring"), f"scoring.{key}")
+        if not lo <= value <= hi:
+            raise FrameworkError(f"scoring.{key}: must be between {lo:g} and {hi:g}")
+        return value
+
+    if [lv.min_score for lv in levels] != [(lv.level - 1) * LEVEL_POINTS for lv in levels]:
+        raise FrameworkError(
+            "scoring.levels: under scoring rules 2 level L starts at (L − 1) × 25 "
+            "(0, 25, 50, 75, 100), the points of a level-L answer"
+        )
+    return {
+        "min_scored_share": share("min_scored_share", 0.5, 1),
+        "provisional_below": share("provisional_below", 0.75, 1),
+        "max_not_applicable_share": share("max_not_applicable_share", 0, 0.5),
+    }
 
 
 def parse_framework(content: Mapping[str, Any]) -> Framework:
@@ -247,10 +314,17 @@ def parse_framework(content: Mapping[str, Any]) -> Framework:
     version = required(content, "version", "framework")
     if not isinstance(version, str) or not version.strip() or len(version) > 32:
         raise FrameworkError("framework.version: a non-empty string of at most 32 characters")
+    rules = content.get("scoring_rules", 1)
+    if rules not in SCORING_RULES or isinstance(rules, bool):
+        raise FrameworkError(
+            f"framework.scoring_rules: one of {', '.join(map(str, SCORING_RULES))}, got {rules!r}"
+        )
     scoring = required(content, "scoring", "framework")
     share = parse_number(required(scoring, "min_known_share", "scoring"), "scoring.min_known_share")
-    if share > 1:
-        raise FrameworkError("scoring.min_known_share: must be between 0 and 1")
+    if share > 1 or (rules >= 2 and share < 0.5):
+        raise FrameworkError(
+            f"scoring.min_known_share: must be between {0.5 if rules >= 2 else 0:g} and 1"
+        )
     levels = tuple(
         Level(
             level=int(required(lv, "level", f"scoring.levels[{i}]")),
@@ -269,6 +343,7 @@ def parse_framework(content: Mapping[str, Any]) -> Framework:
         raise FrameworkError("scoring.levels: levels 1..5 in order, the first with min_score 0")
     if any(a.min_score >= b.min_score for a, b in itertools.pairwise(levels)):
         raise FrameworkError("scoring.levels: min_score must rise with the level")
+    rules2 = _rules2_scoring(scoring, levels) if rules >= 2 else {}
 
     def named(raw: Any, where: str) -> Named:
         return Named(
@@ -287,6 +362,13 @@ def parse_framework(content: Mapping[str, Any]) -> Framework:
         parse_option(d, f"value_chain.depths[{i}]", label_key="name")
         for i, d in enumerate(required(chain, "depths", "value_chain"))
     )
+    if rules >= 2:
+        for i, depth in enumerate(depths):
+            if depth.score % LEVEL_POINTS:
+                raise FrameworkError(
+                    f"value_chain.depths[{i}].score: under scoring rules 2 a multiple of "
+                    f"{LEVEL_POINTS:g} (the points of a level)"
+                )
     tiers = tuple(
         named(t, f"tiers[{i}]") for i, t in enumerate(required(content, "tiers", "framework"))
     )
@@ -316,7 +398,7 @@ def parse_framework(content: Mapping[str, Any]) -> Framework:
                 int(k): parse_text(v, f"{dwhere}.recommendations[{k}]") for k, v in recs_raw.items()
             }
             items = tuple(
-                _item(raw_item, f"{dwhere}.items[{ii}]", scode, dcode, depths)
+                _item(raw_item, f"{dwhere}.items[{ii}]", scode, dcode, depths, rules)
                 for ii, raw_item in enumerate(required(raw_dim, "items", dwhere))
             )
             if not items:
@@ -345,6 +427,8 @@ def parse_framework(content: Mapping[str, Any]) -> Framework:
             )
         if not dims:
             raise FrameworkError(f"{where}: needs at least one dimension")
+        if rules >= 2 and "weight" not in raw_shift:
+            raise FrameworkError(f"{where}: under scoring rules 2 every shift states its weight")
         shifts.append(
             Shift(
                 code=scode,
@@ -382,14 +466,34 @@ def parse_framework(content: Mapping[str, Any]) -> Framework:
         if kind == "shift_min" and cond.target not in shift_codes:
             raise FrameworkError(f"{cwhere}: unknown shift '{cond.target}'")
         conditions.append(cond)
+    not_yet = rule_raw.get("not_yet")
+    if not_yet is not None and rules < 2:
+        raise FrameworkError("tier_rule.not_yet: needs scoring_rules 2")
+    if rules >= 2 and not isinstance(not_yet, Mapping):
+        raise FrameworkError(
+            "tier_rule.not_yet: under scoring rules 2 the rule names the tier of a company "
+            "on neither path ({tier: ..., below_level: ...})"
+        )
     rule = TierRule(
         target=str(required(rule_raw, "target", "tier_rule")),
         otherwise=str(required(rule_raw, "otherwise", "tier_rule")),
         min_met=int(required(rule_raw, "min_met", "tier_rule")),
         conditions=tuple(conditions),
+        not_yet=str(required(not_yet, "tier", "tier_rule.not_yet")) if not_yet else "",
+        not_yet_below_level=int(required(not_yet, "below_level", "tier_rule.not_yet"))
+        if not_yet
+        else 0,
     )
     if {rule.target, rule.otherwise} - tier_codes:
         raise FrameworkError("tier_rule: target and otherwise must be tier codes")
+    if rule.not_yet and (
+        rule.not_yet not in tier_codes
+        or rule.not_yet in {rule.target, rule.otherwise}
+        or not 2 <= rule.not_yet_below_level <= 5
+    ):
+        raise FrameworkError(
+            "tier_rule.not_yet: a tier code of its own and below_level between 2 and 5"
+        )
     if not 1 <= rule.min_met <= len(conditions):
         raise FrameworkError("tier_rule.min_met: between 1 and the number of conditions")
 
@@ -404,6 +508,8 @@ def parse_framework(content: Mapping[str, Any]) -> Framework:
         tiers=tiers,
         tier_rule=rule,
         shifts=tuple(shifts),
+        scoring_rules=rules,
+        **rules2,
     )
     object.__setattr__(fw, "_items", {i.code: i for i in fw.iter_items()})
     return fw

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from . import framework
-from .controls import DONT_KNOW, number_input, radio_cards
+from .controls import DONT_KNOW, NOT_APPLICABLE, number_input, radio_cards
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from .framework import Framework, ItemDef, Option, Text
 
 POINTS_PER_LEVEL = 25.0
+NA_CODE = "na"  # a "not applicable" answer in score explanations and answer files
 CODE_MAX = 16  # Item.kind's max_length
 
 # The Answer columns a kind may keep its value in, with their header in the cohort answer
@@ -57,6 +58,8 @@ class StoredValue(Protocol):
     def number(self) -> Decimal | None: ...
     @property
     def dont_know(self) -> bool: ...
+    @property
+    def not_applicable(self) -> bool: ...
 
 
 def _as_dict(text: Text | None) -> dict[str, str] | None:
@@ -81,6 +84,9 @@ class ItemKind:
     # True: a key figure (KPI): frozen on the snapshot at submission and reported beside
     # its peer median on the results page, in the report and on the cohort dashboard.
     kpi: ClassVar[bool] = False
+    # The form can offer "Not applicable" on items the framework marks `not_applicable`
+    # (scoring rules 2); from_form then returns {"not_applicable": True}.
+    can_be_not_applicable: ClassVar[bool] = False
 
     # --- the framework file (framework.py) ---------------------------------------------
 
@@ -166,10 +172,12 @@ def _synthetic_level(rng: random.Random, centre: float) -> int:
 
 
 class RadioKind(ItemKind):
-    """Answered by picking one option, or "Don't know" (the last option)."""
+    """Answered by picking one option, or "Don't know" (the last option); on an item the
+    framework marks `not_applicable`, "Not applicable" comes before it."""
 
     grid: ClassVar[str]  # the CSS class of the option cards' container
     numbered: ClassVar[bool] = False  # show each option's value on its card
+    can_be_not_applicable = True
 
     def options(self, item: ItemDef, lang: str) -> list[tuple[str, str]]:
         raise NotImplementedError
@@ -186,11 +194,18 @@ class RadioKind(ItemKind):
         initial = self.option_of(answer) if answer else None
         if answer and answer.dont_know:
             initial = DONT_KNOW
+        elif answer and answer.not_applicable:
+            initial = NOT_APPLICABLE
+        na = [(NOT_APPLICABLE, gettext_lazy("Not applicable"))] if item.not_applicable else []
         return {
             "value": forms.ChoiceField(
                 label=item.text.get(lang),
                 required=False,
-                choices=[*self.options(item, lang), (DONT_KNOW, gettext_lazy("Don't know"))],
+                choices=[
+                    *self.options(item, lang),
+                    *na,
+                    (DONT_KNOW, gettext_lazy("Don't know")),
+                ],
                 widget=forms.RadioSelect,
                 initial=initial,
                 error_messages={"invalid_choice": gettext_lazy("Choose one of the options shown.")},
@@ -200,6 +215,8 @@ class RadioKind(ItemKind):
     def from_form(self, value: Any, dont_know: bool) -> dict[str, Any]:
         if value == DONT_KNOW:
             return {"dont_know": True}
+        if value == NOT_APPLICABLE:
+            return {"not_applicable": True}
         return self.stored(value) if value else {}
 
     def markup(self, row: ItemRow, lang: str | None) -> str:
@@ -541,6 +558,8 @@ def answer_code_text(item: ItemDef, code: str, lang: str | None) -> str:
     """An answer code of a score explanation (scoring.answer_label) in words."""
     if code == "dont_know":
         return _("Don't know")
+    if code == NA_CODE:
+        return _("Not applicable")
     if not code:
         return _("Not answered")
     return of(item).code_text(item, code, lang)

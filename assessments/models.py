@@ -125,25 +125,43 @@ class Confidence(models.TextChoices):
 
 
 class AnswerValueFields(models.Model):
-    """The answer to one item: exactly one of level / choice / number, or "don't know"."""
+    """The answer to one item: exactly one of level / choice / number, "don't know", or
+    "not applicable" (only on items the framework marks so, under scoring rules 2)."""
 
     level = models.PositiveSmallIntegerField(null=True, blank=True)
     choice = models.CharField(max_length=50, blank=True)
     number = models.DecimalField(max_digits=16, decimal_places=4, null=True, blank=True)
     dont_know = models.BooleanField(default=False)
+    not_applicable = models.BooleanField(default=False, db_default=False)
     note = models.TextField(blank=True)
     confidence = models.CharField(max_length=16, blank=True, choices=Confidence.choices)
 
     class Meta:
         abstract = True
 
-    VALUE_FIELDS = ("level", "choice", "number", "dont_know", "note", "confidence")
+    VALUE_FIELDS = (
+        "level",
+        "choice",
+        "number",
+        "dont_know",
+        "not_applicable",
+        "note",
+        "confidence",
+    )
 
     def value_tuple(self) -> tuple[Any, ...]:
         number = self.number
         if isinstance(number, Decimal):
             number = number.normalize()
-        return (self.level, self.choice, number, self.dont_know, self.note, self.confidence)
+        return (
+            self.level,
+            self.choice,
+            number,
+            self.dont_know,
+            self.not_applicable,
+            self.note,
+            self.confidence,
+        )
 
     @property
     def is_known(self) -> bool:
@@ -151,8 +169,8 @@ class AnswerValueFields(models.Model):
 
     @property
     def is_answered(self) -> bool:
-        """Answered for submission: a value, or an explicit "don't know"."""
-        return self.is_known or self.dont_know
+        """Answered for submission: a value, an explicit "don't know" or "not applicable"."""
+        return self.is_known or self.dont_know or self.not_applicable
 
 
 def _value_constraints(prefix: str) -> list[models.BaseConstraint]:
@@ -165,6 +183,11 @@ def _value_constraints(prefix: str) -> list[models.BaseConstraint]:
             condition=Q(dont_know=False)
             | (Q(level__isnull=True) & Q(choice="") & Q(number__isnull=True)),
             name=f"{prefix}_dont_know_excludes_value",
+        ),
+        models.CheckConstraint(
+            condition=Q(not_applicable=False)
+            | (Q(dont_know=False) & Q(level__isnull=True) & Q(choice="") & Q(number__isnull=True)),
+            name=f"{prefix}_not_applicable_excludes_value",
         ),
         models.CheckConstraint(
             condition=Q(confidence="") | Q(confidence__in=Confidence.values),
@@ -260,6 +283,9 @@ class ScoreSnapshot(models.Model):
     # {item code: number} of the key figures (kinds with `kpi`) answered at submission,
     # frozen like the scores: reported beside their peer medians and the previous figures.
     kpis = models.JSONField(default=dict)
+    # Too little of the scored weight known to stand as a result (scoring.py): shown as
+    # provisional everywhere and left out of every peer statistic and cohort aggregate.
+    provisional = models.BooleanField(default=False, db_default=False)
     # The issuer's peer-group attributes as they were at submission: a profile changed later
     # applies from the next assessment, so a submitted score never moves between groups.
     # Database defaults, because bulk writers (COPY) may leave them out and fill them after.

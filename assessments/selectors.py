@@ -76,7 +76,11 @@ def open_conflicts(
 def answer_values(answers: Iterable[Answer]) -> dict[str, AnswerValue]:
     return {
         a.item.code: AnswerValue(
-            level=a.level, choice=a.choice, number=a.number, dont_know=a.dont_know
+            level=a.level,
+            choice=a.choice,
+            number=a.number,
+            dont_know=a.dont_know,
+            not_applicable=a.not_applicable,
         )
         for a in answers
     }

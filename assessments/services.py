@@ -207,13 +207,22 @@ class Proposed:
     choice: str = ""
     number: Decimal | None = None
     dont_know: bool = False
+    not_applicable: bool = False
     note: str = ""
     confidence: str = ""
     base_version: int = 0
 
     def value_tuple(self) -> tuple[Any, ...]:
         number = self.number.normalize() if isinstance(self.number, Decimal) else self.number
-        return (self.level, self.choice, number, self.dont_know, self.note, self.confidence)
+        return (
+            self.level,
+            self.choice,
+            number,
+            self.dont_know,
+            self.not_applicable,
+            self.note,
+            self.confidence,
+        )
 
 
 EMPTY_VALUE = Proposed().value_tuple()
@@ -246,6 +255,7 @@ def _revision_from(answer: Answer, proposed: Proposed | None, **kwargs: Any) -> 
         choice=source.choice,
         number=source.number,
         dont_know=source.dont_know,
+        not_applicable=source.not_applicable,
         note=source.note,
         confidence=source.confidence,
         **kwargs,
@@ -478,6 +488,7 @@ def snapshot_values(result: ScoreResult) -> dict[str, Any]:
         "completeness": Decimal(str(result.completeness.percent)),
         "result": result.as_dict(),
         "shift_scores": {s.code: s.score for s in result.shifts},
+        "provisional": result.provisional,
     }
 
 

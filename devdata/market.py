@@ -396,6 +396,7 @@ SNAPSHOT_FIELDS = (
     "result",
     "shift_scores",
     "kpis",
+    "provisional",
     "created_at",
     "created_by_id",
 )
@@ -554,6 +555,7 @@ def _write(
                 s["result"],
                 s["shift_scores"],
                 s["kpis"],
+                s["provisional"],
                 s["created_at"],
                 None,
             )
