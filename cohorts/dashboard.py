@@ -120,9 +120,15 @@ def aggregates_refresh(*, cohort: Cohort) -> bool:
     return True
 
 
+def _counted(cohort: Cohort, prefix: str = "") -> Q:
+    """The latest snapshots that count in score aggregates: a provisional one (too little
+    of its weight known) counts in none, and no earlier snapshot stands in for it."""
+    return _latest(cohort, prefix) & Q(**{f"{prefix}provisional": False})
+
+
 def latest_snapshots(cohort: Cohort) -> QuerySet[ScoreSnapshot]:
-    """Each cohort assessment's most recent snapshot."""
-    return ScoreSnapshot.objects.filter(_latest(cohort))
+    """Each cohort assessment's most recent snapshot, unless it is provisional."""
+    return ScoreSnapshot.objects.filter(_counted(cohort))
 
 
 @dataclass
@@ -205,7 +211,7 @@ def _aggregates(
     # Shift medians over the cohort, then dimension medians per industry grouped by
     # (dimension, industry): one percentile per group instead of a FILTER per industry,
     # which evaluated every filter on every one of ~50,000 component rows at market scale.
-    latest_components = ScoreComponent.objects.filter(_latest(cohort, "snapshot__"))
+    latest_components = ScoreComponent.objects.filter(_counted(cohort, "snapshot__"))
     medians: dict[str, tuple[float | None, int]] = {
         row["code"]: (row["median"], row["n"])
         for row in latest_components.filter(kind=ScoreComponent.Kind.SHIFT)
@@ -275,12 +281,10 @@ def cohort_dashboard(
         counts = adoption.setdefault(stage_items[item_codes[item_id]], {})
         counts[choice] = counts.get(choice, 0) + n
 
+    newest = ScoreSnapshot.objects.filter(assessment=OuterRef("pk")).order_by("-created_at", "-pk")
     rows = assessments.select_related("issuer").annotate(
-        latest_score=Subquery(
-            ScoreSnapshot.objects.filter(assessment=OuterRef("pk"))
-            .order_by("-created_at", "-pk")
-            .values("overall_score")[:1]
-        ),
+        latest_score=Subquery(newest.values("overall_score")[:1]),
+        latest_provisional=Subquery(newest.values("provisional")[:1]),
     )
     if status in AssessmentStatus.values:
         rows = rows.filter(status=status)
