@@ -13,6 +13,7 @@ it and stay pure. `kinds.of(item)` is one dict lookup, cheap enough for the step
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -123,6 +124,13 @@ class ItemKind:
     def kpi_value(self, item: ItemDef, value: StoredValue) -> float | None:
         """The key figure a known answer reports (kinds with `kpi`), or None."""
         return None
+
+    # --- answer files (`score_answers`) ---------------------------------------------------
+
+    def from_json(self, item: ItemDef, raw: Any) -> dict[str, Any]:
+        """The stored fields of a known answer given in an answer file (JSON), or raise
+        ValueError saying what the item expects ("dont_know" and "na" never get here)."""
+        raise ValueError("this kind of question can't be answered from a file")
 
     # --- the step form and its markup ----------------------------------------------------
 
@@ -263,6 +271,15 @@ class Maturity(RadioKind):
             return current + POINTS_PER_LEVEL, str(value.level + 1)
         return None
 
+    def from_json(self, item: ItemDef, raw: Any) -> dict[str, Any]:
+        if isinstance(raw, bool) or not isinstance(raw, int) or not 1 <= raw <= 5:
+            raise ValueError(
+                'expects a level from 1 to 5, "dont_know"{na}; got {raw}'.format(
+                    na=' or "na"' if item.not_applicable else "", raw=_json(raw)
+                )
+            )
+        return {"level": raw}
+
     def options(self, item: ItemDef, lang: str) -> list[tuple[str, str]]:
         return [(str(n), d.get(lang)) for n, d in enumerate(item.levels, start=1)]
 
@@ -339,6 +356,17 @@ class Choice(RadioKind):
         ups = sorted((o for o in item.options if o.score > current), key=lambda o: o.score)
         return (ups[0].score, ups[0].code) if ups else None
 
+    def from_json(self, item: ItemDef, raw: Any) -> dict[str, Any]:
+        if not isinstance(raw, str) or item.option(raw) is None:
+            raise ValueError(
+                'expects one of {codes}, "dont_know"{na}; got {raw}'.format(
+                    codes=", ".join(f'"{o.code}"' for o in item.options),
+                    na=' or "na"' if item.not_applicable else "",
+                    raw=_json(raw),
+                )
+            )
+        return {"choice": raw}
+
     def options(self, item: ItemDef, lang: str) -> list[tuple[str, str]]:
         return [(o.code, o.label.get(lang)) for o in item.options]
 
@@ -364,6 +392,12 @@ class Choice(RadioKind):
         options = sorted(item.options, key=lambda o: o.score)
         index = round((_synthetic_level(rng, centre) - 1) / 4 * (len(options) - 1))
         return {"choice": options[index].code}
+
+
+def _json(raw: Any) -> str:
+    """A value of an answer file as the file wrote it, cut short."""
+    text = json.dumps(raw, ensure_ascii=False)
+    return text if len(text) <= 40 else text[:39] + "…"
 
 
 def _number_text(value: Decimal, decimals: int) -> str:
@@ -412,6 +446,27 @@ class Figure(ItemKind):
 
     def kpi_value(self, item: ItemDef, value: StoredValue) -> float | None:
         return None if value.number is None or value.dont_know else float(value.number)
+
+    def from_json(self, item: ItemDef, raw: Any) -> dict[str, Any]:
+        assert item.min_value is not None and item.max_value is not None
+        number = (
+            Decimal(str(raw))
+            if isinstance(raw, int | float) and not isinstance(raw, bool)
+            else None
+        )
+        if (
+            number is None
+            or not number.is_finite()
+            or not item.min_value <= number <= item.max_value
+        ):
+            raise ValueError(
+                'expects a number from {lo} to {hi} or "dont_know"; got {raw}'.format(
+                    lo=format(item.min_value.normalize(), "f"),
+                    hi=format(item.max_value.normalize(), "f"),
+                    raw=_json(raw),
+                )
+            )
+        return {"number": round(number, item.decimals)}
 
     def form_fields(self, item: ItemDef, answer: Any, lang: str) -> dict[str, forms.Field]:
         assert item.min_value is not None and item.max_value is not None
