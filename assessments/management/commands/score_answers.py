@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import DatabaseError
 
 from assessments import kinds
 from assessments.framework import Framework
@@ -123,6 +124,18 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, answers: str, fw_version: str | None, **options: Any) -> None:
         raw = read_answers(Path(answers))  # before any query: a bad file fails on its own
+        try:
+            fw = self._framework(fw_version)
+        except DatabaseError as exc:
+            raise _fail(
+                f"The database is not ready ({exc}); run `manage.py migrate` and "
+                "`manage.py load_framework` first."
+            ) from None
+        values = parse_answers(fw, raw)
+        out = result_json(score(fw, values))
+        self.stdout.write(json.dumps(out, ensure_ascii=False, indent=2))
+
+    def _framework(self, fw_version: str | None) -> Framework:
         if fw_version:
             row = FrameworkVersion.objects.defer("content").filter(version=fw_version).first()
             if row is None:
@@ -134,7 +147,4 @@ class Command(BaseCommand):
             row = framework_latest()
             if row is None:
                 raise _fail("No framework is loaded; run `manage.py load_framework` first.")
-        fw = framework_of(row)
-        values = parse_answers(fw, raw)
-        out = result_json(score(fw, values))
-        self.stdout.write(json.dumps(out, ensure_ascii=False, indent=2))
+        return framework_of(row)
