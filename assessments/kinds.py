@@ -165,6 +165,11 @@ class ItemKind:
         """The better answer of a `step_up` in words."""
         return answer_code_text(item, code, lang)
 
+    def scale_text(self, item: ItemDef, lang: str | None) -> str | None:
+        """How a scored item's answers turn into points, for the footnote under its
+        dimension (None when the kind is unscored)."""
+        return None
+
     # --- synthetic data (devdata) ----------------------------------------------------------
 
     def synthetic(
@@ -303,6 +308,9 @@ class Maturity(RadioKind):
     def lift_text(self, item: ItemDef, code: str, lang: str | None) -> str:
         return item.levels[int(code) - 1].get(lang)
 
+    def scale_text(self, item: ItemDef, lang: str | None) -> str | None:
+        return _("Level 1 gives 0 points, each level above adds 25.")
+
     def synthetic(
         self, item: ItemDef, *, centre: float, rng: random.Random
     ) -> dict[str, Any] | None:
@@ -385,6 +393,10 @@ class Choice(RadioKind):
     def code_text(self, item: ItemDef, code: str, lang: str | None) -> str:
         option = item.option(code)
         return option.label.get(lang) if option else code
+
+    def scale_text(self, item: ItemDef, lang: str | None) -> str | None:
+        points = "; ".join(f"{o.label.get(lang)} {o.score:g}" for o in item.options)
+        return _("Points: %(points)s.") % {"points": points}
 
     def synthetic(
         self, item: ItemDef, *, centre: float, rng: random.Random

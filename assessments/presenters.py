@@ -14,9 +14,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from . import kinds
-from .framework import Framework, ItemDef, Named
+from .framework import Dimension, Framework, ItemDef, Named
 from .kinds import answer_code_text
 from .models import Answer, Assessment, Confidence
+from .scoring import AnswerValue, effective_shares, known_share_of_result, score
 
 
 def answer_text(item: ItemDef, answer: Any, lang: str | None) -> str:
@@ -25,8 +26,20 @@ def answer_text(item: ItemDef, answer: Any, lang: str | None) -> str:
         return _("Not answered")
     if answer.dont_know:
         return _("Don't know")
+    if getattr(answer, "not_applicable", False):
+        return _("Not applicable")
     text = kinds.of(item).answer_text(item, answer, lang)
     return _("Not answered") if text is None else text
+
+
+def _scale(dim: Dimension, lang: str | None) -> str:
+    """How the dimension's answers become points, one sentence per distinct scale."""
+    texts: list[str] = []
+    for item in dim.items:
+        text = kinds.of(item).scale_text(item, lang) if item.scored else None
+        if text and text not in texts:
+            texts.append(text)
+    return " ".join(texts)
 
 
 def _describe(named: Named, lang: str | None) -> str:
@@ -84,15 +97,34 @@ def review(fw: Framework, answers: Mapping[str, Answer], lang: str | None) -> di
                 rows.append(row)
                 if row.missing:
                     rs.missing.append(row)
-                elif not (a and a.is_known):
+                elif not (a and (a.is_known or a.not_applicable)):
                     rs.gaps.append(row)
             rs.dimensions.append(ReviewDimension(dim.name.get(lang), rows))
         shifts.append(rs)
     missing = [m for s in shifts for m in s.missing]
+    # What the result would be if submitted now: the lead is warned before a provisional
+    # submission (and may still make it).
+    preview = score(
+        fw,
+        {
+            code: AnswerValue(
+                level=a.level,
+                choice=a.choice,
+                number=a.number,
+                dont_know=a.dont_know,
+                not_applicable=a.not_applicable,
+            )
+            for code, a in answers.items()
+        },
+    )
     return {
         "shifts": shifts,
         "missing_count": len(missing),
         "gap_count": sum(len(s.gaps) for s in shifts),
+        "provisional": preview.provisional,
+        "known_percent": round(100 * preview.known_share),
+        "provisional_below_percent": round(100 * fw.provisional_below),
+        "overall_unscored": preview.overall is None,
     }
 
 
@@ -103,12 +135,17 @@ def results(fw: Framework, result: Mapping[str, Any], lang: str | None) -> dict[
         return fw.levels[level - 1].name.get(lang) if level else _("Not scored")
 
     dims = {d["code"]: d for d in result["dimensions"]}
+    shares = effective_shares(fw)
+    shift_total = sum(s.weight for s in fw.shifts)
     shifts = []
     for s_raw, shift in zip(result["shifts"], fw.shifts, strict=True):
         dimensions = []
         for dim in shift.dimensions:
             d = dims[dim.code]
             contributions = []
+            # The answers that would score an unscored dimension: its scored questions
+            # without a known answer ("not applicable" ones are settled).
+            to_score = []
             for c in d["contributions"]:
                 item = fw.items[c["code"]]
                 contributions.append(
@@ -119,6 +156,8 @@ def results(fw: Framework, result: Mapping[str, Any], lang: str | None) -> dict[
                         "weight": c["weight"],
                     }
                 )
+                if d["score"] is None and c["score"] is None and c["answer"] != kinds.NA_CODE:
+                    to_score.append(contributions[-1])
             lifts = []
             for lift in d["lifts"]:
                 item = fw.items[lift["item"]]
@@ -145,7 +184,12 @@ def results(fw: Framework, result: Mapping[str, Any], lang: str | None) -> dict[
                     "recommendation": dim.recommendations[d["level"]].get(lang)
                     if d["level"]
                     else "",
-                    "insufficient": d["note"] == "insufficient",
+                    "insufficient": d["score"] is None,
+                    "mostly_not_applicable": d["note"] == "not_applicable",
+                    "to_score": to_score,
+                    "share": round(100 * shares[dim.code], 1),
+                    "scale": _scale(dim, lang),
+                    "na_possible": any(i.not_applicable for i in dim.items),
                 }
             )
         shifts.append(
@@ -153,6 +197,10 @@ def results(fw: Framework, result: Mapping[str, Any], lang: str | None) -> dict[
                 "code": shift.code,
                 "name": shift.name.get(lang),
                 "weight": shift.weight,
+                "share": round(100 * shift.weight / shift_total, 1),
+                "unscored_dimensions": [d for d in dimensions if d["score"] is None]
+                if s_raw["score"] is None
+                else [],
                 "score": s_raw["score"],
                 "level": s_raw["level"],
                 "level_name": level_name(s_raw["level"]),
@@ -163,7 +211,17 @@ def results(fw: Framework, result: Mapping[str, Any], lang: str | None) -> dict[
     conditions = {c.code: c for c in fw.tier_rule.conditions}
     tier = fw.tier(result["tier"])
     completeness = result["completeness"]
+    known = result.get("known_share")
+    if known is None:  # stored before results kept it
+        known = known_share_of_result(fw, result)
     return {
+        "scoring_rules": result.get("scoring_rules", 1),
+        "provisional": bool(result.get("provisional")),
+        "known_percent": round(100 * known),
+        "provisional_below_percent": round(100 * fw.provisional_below),
+        "unscored_shifts": [s for s in shifts if s["score"] is None]
+        if result["overall"] is None
+        else [],
         "overall": result["overall"],
         "level": result["level"],
         "level_name": level_name(result["level"]),
@@ -189,7 +247,7 @@ def results(fw: Framework, result: Mapping[str, Any], lang: str | None) -> dict[
                 "stage": fw.stage(cell["stage"]).name.get(lang),
                 "depth": next(
                     (d.label.get(lang) for d in fw.depths if d.code == cell["depth"]),
-                    _("Not answered"),
+                    _("Not applicable") if cell["depth"] == kinds.NA_CODE else _("Not answered"),
                 ),
                 "depth_code": cell["depth"] or "unknown",
                 "score": cell["score"],

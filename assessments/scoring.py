@@ -379,6 +379,11 @@ def known_share(weights: Mapping[str, tuple[float, float]], codes: list[str]) ->
 def provisional_from_result(fw: Framework, result: Mapping[str, Any]) -> bool:
     """Whether a stored result (ScoreResult.as_dict) is provisional, recomputed from its
     dimensions' contributions: for results stored before the flag existed."""
+    return known_share_of_result(fw, result) < fw.provisional_below
+
+
+def known_share_of_result(fw: Framework, result: Mapping[str, Any]) -> float:
+    """A stored result's known share, also for results stored before it was."""
     dims = [
         DimensionScore(
             code=d["code"],
@@ -391,8 +396,7 @@ def provisional_from_result(fw: Framework, result: Mapping[str, Any]) -> bool:
         )
         for d in result["dimensions"]
     ]
-    share = known_share(_known_weights(fw, dims), [d.code for d in dims])
-    return share < fw.provisional_below
+    return known_share(_known_weights(fw, dims), [d.code for d in dims])
 
 
 def _stage_heatmap(fw: Framework, answers: Mapping[str, AnswerValue]) -> list[StageCell]:

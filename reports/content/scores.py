@@ -22,6 +22,8 @@ class Scores:
 
 def scores_section(*, snapshot: ScoreSnapshot, fw: Framework, language: str) -> Scores:
     result = presenters.results(fw, snapshot.result, language)
+    # The snapshot's flag is the record (results stored before rules 2 got it by migration).
+    result["provisional"] = snapshot.provisional
     scored = [s for s in result["shifts"] if s["score"] is not None]
     return Scores(
         result=result,

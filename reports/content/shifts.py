@@ -3,7 +3,7 @@ which of them are strengths and which are gaps."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from assessments.framework import Framework
@@ -32,6 +32,9 @@ class ShiftSection:
     gaps: list[dict[str, Any]]  # the weakest scored dimensions that are not strengths
     insufficient: list[dict[str, Any]]  # too few known answers to score
     unknown: list[dict[str, Any]]  # questions without a known answer (Scores.result["gaps"])
+    share: float = 0.0  # percent of the overall score
+    # When the shift is not scored: its unscored dimensions, each with `to_score`.
+    unscored_dimensions: list[dict[str, Any]] = field(default_factory=list)
 
 
 def shift_sections(
@@ -63,6 +66,8 @@ def shift_sections(
                 gaps=[d for d in weakest if d not in strengths],
                 insufficient=[d for d in dims if d["score"] is None],
                 unknown=[g for g in r["gaps"] if g["shift"] == s["name"]],
+                share=s["share"],
+                unscored_dimensions=s["unscored_dimensions"],
             )
         )
     return sections
