@@ -509,7 +509,9 @@ def parse_framework(content: Mapping[str, Any]) -> Framework:
         tier_rule=rule,
         shifts=tuple(shifts),
         scoring_rules=rules,
-        **rules2,
+        min_scored_share=rules2.get("min_scored_share", 0.0),
+        provisional_below=rules2.get("provisional_below", PROVISIONAL_BELOW_DEFAULT),
+        max_not_applicable_share=rules2.get("max_not_applicable_share", 1.0),
     )
     object.__setattr__(fw, "_items", {i.code: i for i in fw.iter_items()})
     return fw

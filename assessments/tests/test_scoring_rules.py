@@ -84,7 +84,7 @@ def _answers2(fw: Framework):
                 lambda c: AnswerValue(choice=c)
             )
         else:
-            value = st.none()
+            return st.one_of(*options)
         return st.one_of(*options, value, value, value)
 
     items = list(fw.iter_items())
