@@ -7,6 +7,7 @@ reports/tests/test_provisional.py, through the database).
 from __future__ import annotations
 
 import copy
+import importlib
 import math
 import random
 from typing import Any
@@ -143,6 +144,18 @@ class TestRulesOneNeverChange:
         for fw, strategy in ((fw1, _answer_strategy(fw1)), (fw2, _answers2(fw2))):
             result = score(fw, data.draw(strategy))
             assert provisional_from_result(fw, result.as_dict()) == result.provisional
+
+    @HYP
+    @given(data=st.data())
+    def test_the_migration_labels_stored_results_as_scoring_does(self, fw1, fw2, data):
+        migration = importlib.import_module(
+            "assessments.migrations.0008_answer_not_applicable_snapshot_provisional"
+        )
+        for fw, strategy in ((fw1, _answer_strategy(fw1)), (fw2, _answers2(fw2))):
+            result = score(fw, data.draw(strategy))
+            stored = result.as_dict()
+            assert round(migration.known_share(stored), 4) == result.known_share
+            assert (round(migration.known_share(stored), 4) < 0.75) == result.provisional
 
 
 class TestCompletenessGates:
