@@ -140,3 +140,48 @@ def test_stored_snapshots_are_labelled_provisional_from_their_own_result():
         assert migrated.get(pk=made["provisional"]).overall_score == Decimal("62.5")
     finally:
         _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_releases_holding_a_provisional_result_stop_being_the_latest():
+    old = _migrate(
+        [
+            ("assessments", "0008_answer_not_applicable_snapshot_provisional"),
+            ("reports", "0002_peer_release"),
+        ]
+    )
+    try:
+        issuer = old.get_model("accounts", "Issuer").objects.create(
+            stock_code="09997", name_en="Release Ltd", board="main", industry="financials"
+        )
+        framework = old.get_model("assessments", "FrameworkVersion").objects.create(
+            version="test-r0003", checksum="0" * 64, source_name="test", content={}
+        )
+        assessment = old.get_model("assessments", "Assessment").objects.create(
+            issuer=issuer, framework=framework
+        )
+        snapshots = old.get_model("assessments", "ScoreSnapshot").objects
+        counted, provisional = (
+            snapshots.create(
+                assessment=assessment,
+                issuer=issuer,
+                framework=framework,
+                completeness=Decimal(100),
+                result={},
+                provisional=flag,
+            )
+            for flag in (False, True)
+        )
+        releases = old.get_model("reports", "PeerRelease").objects
+        clean = releases.create(
+            framework=framework, kind="industry", value="a", members={"1": counted.pk}
+        )
+        holding = releases.create(
+            framework=framework, kind="industry", value="b", members={"2": provisional.pk}
+        )
+        new = _migrate([("reports", "0003_releases_without_provisional")])
+        migrated = new.get_model("reports", "PeerRelease").objects
+        assert migrated.get(pk=clean.pk).is_latest
+        assert not migrated.get(pk=holding.pk).is_latest
+    finally:
+        _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
