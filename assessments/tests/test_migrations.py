@@ -147,7 +147,7 @@ def test_releases_holding_a_provisional_result_stop_being_the_latest():
     old = _migrate(
         [
             ("assessments", "0008_answer_not_applicable_snapshot_provisional"),
-            ("reports", "0002_peer_release"),
+            ("reports", "0003_report_compared_with"),
         ]
     )
     try:
@@ -179,7 +179,7 @@ def test_releases_holding_a_provisional_result_stop_being_the_latest():
         holding = releases.create(
             framework=framework, kind="industry", value="b", members={"2": provisional.pk}
         )
-        new = _migrate([("reports", "0003_releases_without_provisional")])
+        new = _migrate([("reports", "0004_releases_without_provisional")])
         migrated = new.get_model("reports", "PeerRelease").objects
         assert migrated.get(pk=clean.pk).is_latest
         assert not migrated.get(pk=holding.pk).is_latest

@@ -21,7 +21,7 @@ def retire_releases_with_provisional_members(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("assessments", "0008_answer_not_applicable_snapshot_provisional"),
-        ("reports", "0002_peer_release"),
+        ("reports", "0003_report_compared_with"),
     ]
 
     operations = [
