@@ -132,7 +132,7 @@ def test_stored_snapshots_are_labelled_provisional_from_their_own_result():
                 overall_score=Decimal("62.5"),
                 result=_result(dims) if dims else {},
             ).pk
-        new = _migrate([("assessments", "0008_answer_not_applicable_snapshot_provisional")])
+        new = _migrate([("assessments", "0009_answer_not_applicable_snapshot_provisional")])
         migrated = new.get_model("assessments", "ScoreSnapshot").objects
         assert not migrated.get(pk=made["stands"]).provisional
         assert migrated.get(pk=made["provisional"]).provisional
@@ -146,8 +146,8 @@ def test_stored_snapshots_are_labelled_provisional_from_their_own_result():
 def test_releases_holding_a_provisional_result_stop_being_the_latest():
     old = _migrate(
         [
-            ("assessments", "0008_answer_not_applicable_snapshot_provisional"),
-            ("reports", "0003_report_compared_with"),
+            ("assessments", "0009_answer_not_applicable_snapshot_provisional"),
+            ("reports", "0004_release_kpis"),
         ]
     )
     try:
@@ -179,7 +179,7 @@ def test_releases_holding_a_provisional_result_stop_being_the_latest():
         holding = releases.create(
             framework=framework, kind="industry", value="b", members={"2": provisional.pk}
         )
-        new = _migrate([("reports", "0004_releases_without_provisional")])
+        new = _migrate([("reports", "0005_releases_without_provisional")])
         migrated = new.get_model("reports", "PeerRelease").objects
         assert migrated.get(pk=clean.pk).is_latest
         assert not migrated.get(pk=holding.pk).is_latest

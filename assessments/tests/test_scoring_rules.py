@@ -149,7 +149,7 @@ class TestRulesOneNeverChange:
     @given(data=st.data())
     def test_the_migration_labels_stored_results_as_scoring_does(self, fw1, fw2, data):
         migration = importlib.import_module(
-            "assessments.migrations.0008_answer_not_applicable_snapshot_provisional"
+            "assessments.migrations.0009_answer_not_applicable_snapshot_provisional"
         )
         for fw, strategy in ((fw1, _answer_strategy(fw1)), (fw2, _answers2(fw2))):
             result = score(fw, data.draw(strategy))

@@ -20,8 +20,8 @@ def retire_releases_with_provisional_members(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("assessments", "0008_answer_not_applicable_snapshot_provisional"),
-        ("reports", "0003_report_compared_with"),
+        ("assessments", "0009_answer_not_applicable_snapshot_provisional"),
+        ("reports", "0004_release_kpis"),
     ]
 
     operations = [
