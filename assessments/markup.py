@@ -99,16 +99,19 @@ def _evidence(row: ItemRow) -> str:
         f'<option value="{_e(v)}" {"selected" if chosen == v else ""}>{_e(label)}</option>'
         for v, label in _choices(confidence)
     )
+    # Looked up outside the f-string: xgettext cannot see a gettext call inside one.
+    note_label = _("Evidence note (optional)")
+    confidence_label = _("Confidence")
     return (
         '<div class="row g-2 mt-2 evidence"><div class="col-md-8">'
         f'<label class="form-label small mb-0" for="{note.id_for_label}">'
-        f"{_e(_('Evidence note (optional)'))}</label>"
+        f"{_e(note_label)}</label>"
         f'<textarea name="{note.html_name}" id="{note.id_for_label}" rows="2" maxlength="4000" '
         f'class="form-control form-control-sm{note_invalid}">{_e(note.value())}</textarea>'
         f"{_feedback(note)}"
         '</div><div class="col-md-4">'
         f'<label class="form-label small mb-0" for="{confidence.id_for_label}">'
-        f"{_e(_('Confidence'))}</label>"
+        f"{_e(confidence_label)}</label>"
         f'<select name="{confidence.html_name}" id="{confidence.id_for_label}" '
         f'class="form-select form-select-sm{confidence_invalid}">{options}</select>'
         f"{_feedback(confidence)}"

@@ -77,6 +77,11 @@ def test_step_in_traditional_chinese(ctx):
     assert first(fw, "maturity").levels[0].zh in html
     the_lead.refresh_from_db()
     assert the_lead.language == "zh-hant"  # remembered on the account, for every device
+    # The browser title is the shift's name, not a Python repr, and every item's labels are
+    # in Chinese (the note label was built inside an f-string, which makemessages skips).
+    title = html.split("<title>", 1)[1].split("</title>", 1)[0]
+    assert fw.shift("profit").name.zh in title and "Text(" not in title
+    assert "Evidence note" not in html and "佐證說明（選填）" in html
 
 
 def test_post_saves_answers_and_goes_to_next_step(ctx):
