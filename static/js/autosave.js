@@ -11,7 +11,13 @@
   const status = document.getElementById("autosave-status");
   const banner = document.getElementById("save-banner");
   const csrf = form.querySelector("input[name=csrfmiddlewaretoken]").value;
-  const msg = (id) => (document.getElementById(id) || {}).textContent || "";
+  // The messages sit in <template> elements (translated by the server); a template's text
+  // lives in its content fragment, not in the element itself.
+  const msg = (id) => {
+    const el = document.getElementById(id);
+    if (!el) return "";
+    return ((el.content || el).textContent || "").trim();
+  };
   const timers = new Map();
 
   function loadPending() {
