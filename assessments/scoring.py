@@ -44,7 +44,7 @@ Rules 2 (gates at every level, levels on the answers' own scale):
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, is_dataclass
 from decimal import Decimal
 from typing import Any, cast
@@ -487,34 +487,12 @@ def _score1(fw: Framework, answers: Mapping[str, AnswerValue]) -> ScoreResult:
             if ss.score is not None
         ]
     )
-    by_dim = {d.code: d for d in dimensions}
-    heatmap = _stage_heatmap(fw, answers)
-    reasons = _tier_reasons(fw, heatmap, by_dim, shifts)
-    met_count = sum(1 for r in reasons if r.met)
-    tier = fw.tier_rule.target if met_count >= fw.tier_rule.min_met else fw.tier_rule.otherwise
-    _shares_fill(fw, shifts, dimensions)
-    share = known_share(_known_weights(fw, dimensions), list(by_dim))
-    return ScoreResult(
-        framework_version=fw.version,
-        overall=_round(overall),
-        level=None if overall is None else fw.level_for(overall).level,
-        overall_contributions=[
-            Contribution(sh.code, ss.score, sh.weight)
-            for ss, sh in zip(shifts, fw.shifts, strict=True)
-        ],
-        next_level_at=_next_level_at(fw, overall),
-        shifts=shifts,
-        dimensions=dimensions,
-        tier=tier,
-        tier_reasons=reasons,
-        tier_met=met_count,
-        heatmap=heatmap,
-        balance=_balance(fw, by_dim),
-        completeness=completeness(fw, answers),
-        scoring_rules=fw.scoring_rules,
-        known_share=share,
-        provisional=share < fw.provisional_below,
-    )
+    level = None if overall is None else fw.level_for(overall).level
+
+    def tier_of(met_count: int) -> str:
+        return fw.tier_rule.target if met_count >= fw.tier_rule.min_met else fw.tier_rule.otherwise
+
+    return _result(fw, answers, overall, level, shifts, dimensions, tier_of, note="")
 
 
 def _shares_fill(fw: Framework, shifts: list[ShiftScore], dimensions: list[DimensionScore]) -> None:
@@ -564,18 +542,37 @@ def _score2(fw: Framework, answers: Mapping[str, AnswerValue]) -> ScoreResult:
         if every_shift
         else None
     )
+    level = _level2(fw, overall)
+    rule = fw.tier_rule
+
+    def tier_of(met_count: int) -> str:
+        if met_count >= rule.min_met:
+            return rule.target
+        if rule.not_yet and met_count == 0 and (level is None or level < rule.not_yet_below_level):
+            return rule.not_yet
+        return rule.otherwise
+
+    note = "" if every_shift else "shifts_unscored"
+    return _result(fw, answers, overall, level, shifts, dimensions, tier_of, note=note)
+
+
+def _result(
+    fw: Framework,
+    answers: Mapping[str, AnswerValue],
+    overall: float | None,
+    level: int | None,
+    shifts: list[ShiftScore],
+    dimensions: list[DimensionScore],
+    tier_of: Callable[[int], str],
+    *,
+    note: str,
+) -> ScoreResult:
+    """What both rule sets report once shifts and the overall score are known; only the
+    level and the tier rule (`tier_of`, from the number of tier conditions met) differ."""
     by_dim = {d.code: d for d in dimensions}
     heatmap = _stage_heatmap(fw, answers)
     reasons = _tier_reasons(fw, heatmap, by_dim, shifts)
     met_count = sum(1 for r in reasons if r.met)
-    level = _level2(fw, overall)
-    rule = fw.tier_rule
-    if met_count >= rule.min_met:
-        tier = rule.target
-    elif rule.not_yet and met_count == 0 and (level is None or level < rule.not_yet_below_level):
-        tier = rule.not_yet
-    else:
-        tier = rule.otherwise
     _shares_fill(fw, shifts, dimensions)
     share = known_share(_known_weights(fw, dimensions), list(by_dim))
     return ScoreResult(
@@ -589,7 +586,7 @@ def _score2(fw: Framework, answers: Mapping[str, AnswerValue]) -> ScoreResult:
         next_level_at=_next_level_at(fw, overall),
         shifts=shifts,
         dimensions=dimensions,
-        tier=tier,
+        tier=tier_of(met_count),
         tier_reasons=reasons,
         tier_met=met_count,
         heatmap=heatmap,
@@ -598,7 +595,7 @@ def _score2(fw: Framework, answers: Mapping[str, AnswerValue]) -> ScoreResult:
         scoring_rules=fw.scoring_rules,
         known_share=share,
         provisional=share < fw.provisional_below,
-        note="" if every_shift else "shifts_unscored",
+        note=note,
     )
 
 
