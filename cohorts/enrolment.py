@@ -11,11 +11,12 @@ import csv
 import io
 from dataclasses import asdict, dataclass, field
 from functools import partial
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import ProhibitNullCharactersValidator, validate_email
 from django.db import transaction
+from django.db.models import Field
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -43,9 +44,35 @@ class Row:
     values: dict[str, str]
     errors: list[str] = field(default_factory=list)
 
+    # For an issuer already on record: the details the file differs in (labels). They are
+    # kept as recorded; None for a new issuer. Filled by `mark_existing` for the preview.
+    on_record: list[str] | None = None
+
     @property
     def ok(self) -> bool:
         return not self.errors
+
+
+# The issuer details a file could change. An import never overwrites them for an issuer
+# already on record (its profile, last year's exports and its Chinese name would silently
+# change); the preview says which differ, and an admin edits a member in the admin.
+ISSUER_FIELDS = ("name_en", "name_zh", "industry", "board")
+
+
+def mark_existing(rows: list[Row]) -> list[Row]:
+    """Note on each row naming an issuer already on record which details the file differs
+    in; one query."""
+    codes = {r.values.get("stock_code", "") for r in rows}
+    on_record = {i.stock_code: i for i in Issuer.objects.filter(stock_code__in=codes)}
+    for row in rows:
+        issuer = on_record.get(row.values.get("stock_code", ""))
+        if issuer is not None:
+            row.on_record = [
+                str(cast(Field, Issuer._meta.get_field(name)).verbose_name)
+                for name in ISSUER_FIELDS
+                if (row.values.get(name) or "") != (getattr(issuer, name) or "")
+            ]
+    return rows
 
 
 def _choice(raw: str, choices: Any) -> str | None:
@@ -160,8 +187,9 @@ def from_session(data: list[dict[str, Any]]) -> list[Row]:
 
 @transaction.atomic
 def import_rows(*, cohort: Cohort, rows: list[Row], user: User, base_url: str) -> int:
-    """Create or update issuers, enrol them (one assessment each) and invite new leads.
-    Only valid rows are imported; returns how many issuers were newly enrolled."""
+    """Create new issuers, enrol them (one assessment each) and invite new leads. An issuer
+    already on record keeps its details whatever the file says (see ISSUER_FIELDS). Only
+    valid rows are imported; returns how many issuers were newly enrolled."""
     if not access.can_enrol(user=user, cohort=cohort):
         raise PermissionDenied
     enrolled = 0
@@ -169,14 +197,8 @@ def import_rows(*, cohort: Cohort, rows: list[Row], user: User, base_url: str) -
         if not row.ok:
             continue
         v = row.values
-        issuer, _created = Issuer.objects.update_or_create(
-            stock_code=v["stock_code"],
-            defaults={
-                "name_en": v["name_en"],
-                "name_zh": v["name_zh"],
-                "industry": v["industry"],
-                "board": v["board"],
-            },
+        issuer, _created = Issuer.objects.get_or_create(
+            stock_code=v["stock_code"], defaults={name: v[name] for name in ISSUER_FIELDS}
         )
         if not Assessment.objects.filter(issuer=issuer, cohort=cohort).exists():
             assessment_create(issuer=issuer, framework=cohort.framework, user=user, cohort=cohort)

@@ -150,7 +150,7 @@ def _enrol_page(
         "cohort": cohort,
         "form": form or EnrolmentUploadForm(),
         "one": one or EnrolOneForm(),
-        "rows": rows,
+        "rows": None if rows is None else enrolment.mark_existing(rows),
         "invalid": sum(1 for r in rows or [] if not r.ok),
         "columns": enrolment.COLUMNS,
     }

@@ -102,3 +102,30 @@ def test_english_labels_work_when_the_admin_reads_chinese(setup):
     html = upload(admin, url, GOOD).content.decode()
     assert "未知行業" not in html and "有錯誤" not in html
     assert "CSV檔案" in html
+
+
+def test_an_existing_member_is_never_overwritten_and_the_preview_says_so(setup, oncommit):
+    """A messy export (English name changed, Chinese name left empty) must not rewrite a
+    member on record: its name, Chinese name, industry and board stay as they were."""
+    cohort, admin, url = setup
+    member = IssuerFactory(
+        stock_code="00700",
+        name_en="Victoria Harbour Technology Holdings Limited",
+        name_zh="維港科技控股有限公司",
+        industry="financials",
+        board="main",
+    )
+    messy = (
+        "stock_code,name_en,name_zh,industry,board,email\n"
+        "0700,Victoria Harbour Tech Ltd,,Information Technology,Main Board,cfo@vht.example\n"
+    )
+    html = upload(admin, url, messy).content.decode()
+    assert "Existing member: its recorded details are kept" in html
+    assert "name (English)" in html and "name (Chinese)" in html and "industry" in html
+    with oncommit(execute=True):
+        assert admin.post(url, {"action": "import"}).status_code == 302
+    member.refresh_from_db()
+    assert member.name_en == "Victoria Harbour Technology Holdings Limited"
+    assert member.name_zh == "維港科技控股有限公司"
+    assert (member.industry, member.board) == ("financials", "main")
+    assert Assessment.objects.filter(cohort=cohort, issuer=member).count() == 1
