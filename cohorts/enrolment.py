@@ -62,10 +62,11 @@ ISSUER_FIELDS = ("name_en", "name_zh", "industry", "board")
 def mark_existing(rows: list[Row]) -> list[Row]:
     """Note on each row naming an issuer already on record which details the file differs
     in; one query."""
-    codes = {r.values.get("stock_code", "") for r in rows}
+    # Only validated codes reach the database (a broken row may hold anything, NUL included).
+    codes = {r.values["stock_code"] for r in rows if r.ok}
     on_record = {i.stock_code: i for i in Issuer.objects.filter(stock_code__in=codes)}
     for row in rows:
-        issuer = on_record.get(row.values.get("stock_code", ""))
+        issuer = on_record.get(row.values.get("stock_code", "")) if row.ok else None
         if issuer is not None:
             row.on_record = [
                 str(cast(Field, Issuer._meta.get_field(name)).verbose_name)
@@ -99,8 +100,16 @@ def parse(upload: bytes) -> list[Row]:
         raise EnrolmentFileError(
             _("The file is not readable text. Save it as “CSV UTF-8” and try again.")
         )
-    reader = csv.DictReader(io.StringIO(text))
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    # newline="": the csv module then sees the file's own line ends, so a lone carriage
+    # return (old Mac Excel) ends a line instead of failing as a "new-line character".
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    except csv.Error as exc:
+        raise EnrolmentFileError(
+            _("The first line cannot be read as CSV column names. Expected: %(all)s.")
+            % {"all": ", ".join(COLUMNS)}
+        ) from exc
     missing = [c for c in COLUMNS if c not in header and c != "name_zh"]
     if missing:
         raise EnrolmentFileError(

@@ -129,3 +129,20 @@ def test_an_existing_member_is_never_overwritten_and_the_preview_says_so(setup, 
     assert member.name_zh == "維港科技控股有限公司"
     assert (member.industry, member.board) == ("financials", "main")
     assert Assessment.objects.filter(cohort=cohort, issuer=member).count() == 1
+
+
+def test_old_mac_line_ends_and_binary_junk_get_a_preview_not_an_error(setup):
+    _, admin, url = setup
+    mac = GOOD.replace("\n", "\r")
+    response = upload(admin, url, mac)
+    assert (
+        response.status_code == 200 and "Victoria Harbour Tech Limited" in response.content.decode()
+    )
+    junk = (
+        "stock_code,name_en,name_zh,industry,board,email\n\x0070\x00,X,,IT,Main Board,a@b.example\n"
+    )
+    response = upload(admin, url, junk)
+    assert response.status_code == 200
+    assert "Stock code must be 1 to 5 digits" in response.content.decode()
+    response = upload(admin, url, 'stock_code,"name_en\n')
+    assert response.status_code == 200
