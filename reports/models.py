@@ -116,7 +116,7 @@ class PeerRelease(models.Model):
     """What one peer group publishes: its members' scores as of `published_at`.
 
     Peer statistics are computed from the latest release of each group, never from live
-    snapshots, and a group gets a new release only when at least PEER_RELEASE_STEP issuers
+    snapshots, and a group gets a new release only when more than PEER_RELEASE_STEP issuers
     have joined, left or resubmitted since its last one (reports.releases). So comparing what
     one sees before and after a single submission reveals nothing about that submission.
     """

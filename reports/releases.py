@@ -2,11 +2,11 @@
 
 A group's statistics (reports.benchmarks) are computed from its latest `PeerRelease`, a
 copy of its members' scores. `peer_releases_publish` (Celery beat, PEER_RELEASE_SECONDS)
-writes a new release only for a group in which at least PEER_RELEASE_STEP issuers have
+writes a new release only for a group in which more than PEER_RELEASE_STEP issuers have
 joined, left or resubmitted since its last release; a group seen for the first time gets
 its first release at once. A submission itself never changes a release, so what anyone
 sees just before and just after it is the same, and each change that does become visible
-mixes at least PEER_RELEASE_STEP issuers' changes.
+mixes at least PEER_RELEASE_STEP issuers' changes besides the viewer's own.
 
 Groups come from what each snapshot froze at submission (industry, size band, board) and
 its assessment's cohort, so a profile edited later moves nothing already submitted.
@@ -118,7 +118,7 @@ def changed_issuers(before: dict[str, int], after: dict[str, int]) -> int:
 def peer_releases_publish(
     *, framework_ids: Iterable[int] | None = None, only_new: Iterable[GroupKey] | None = None
 ) -> int:
-    """Publish the groups that moved by at least PEER_RELEASE_STEP issuers (and groups never
+    """Publish the groups that moved by more than PEER_RELEASE_STEP issuers (and groups never
     published). With `only_new`, publish just those groups, and only if they have no release
     yet (a viewer's first look at a group). Returns how many releases were written."""
     wanted = None if only_new is None else set(only_new)
@@ -146,7 +146,10 @@ def peer_releases_publish(
             fields = _release_fields(current.get(key, []))
             previous = latest.get(key)
             if previous is not None:
-                if changed_issuers(previous.members, fields["members"]) < step:
+                # One more than the step: a member sees its group without itself, so even
+                # if its own resubmission is among the changes, the figures it sees move
+                # only when at least `step` *other* issuers have changed.
+                if changed_issuers(previous.members, fields["members"]) < step + 1:
                     continue
                 PeerRelease.objects.filter(pk=previous.pk).update(is_latest=False)
             try:

@@ -182,13 +182,17 @@ def test_key_figure_medians_follow_the_peer_rules_and_move_only_with_releases(fr
     assert spend.q1 is None and spend.percentile is None
     capex = everyone.kpis[CAPEX]
     assert capex.n == 4 and capex.median is None  # fewer than 5 others gave it
-    # Four more submissions: nothing moves until five issuers changed.
+    # Five more submissions: nothing moves until more than five issuers changed.
     for i, value in enumerate([5.0, 6.0, 7.0, 8.0], start=8):
         _submit(framework, issuers[i], {SPEND: value, CAPEX: 30.0})
     assert _everyone(me).kpis[SPEND] == spend
     peer_releases_publish()
     assert _everyone(me).kpis[SPEND] == spend
     _submit(framework, issuers[12], {SPEND: 9.0})
+    peer_releases_publish()
+    assert _everyone(me).kpis[SPEND] == spend
+    # The sixth (issuer 1 resubmitting the same figures) releases all six changes.
+    _submit(framework, issuers[1], {SPEND: 0.8, CAPEX: 21.0})
     peer_releases_publish()
     detailed = _everyone(me).kpis[SPEND]
     # Others: 0.8 1.4 2.3 2.6 3.3 4.1 5 6 7 8 9 12 -> median 4.55, quartiles 2.525 and 7.25.
