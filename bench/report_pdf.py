@@ -33,6 +33,7 @@ def child(issuer: str, language: str, runs: int) -> None:
 
     django.setup()
     from assessments.models import ScoreSnapshot
+    from reports.content import previous_snapshot
     from reports.services import report_pdf, snapshot_load
 
     snapshot_id = (
@@ -44,11 +45,21 @@ def child(issuer: str, language: str, runs: int) -> None:
         raise SystemExit(
             f"issuer {issuer} has no submitted assessment: run `make run` or seed_demo first"
         )
-    pdf = report_pdf(snapshot=snapshot_load(snapshot_id=snapshot_id), language=language)  # warm-up
+    snapshot = snapshot_load(snapshot_id=snapshot_id)
+    previous = previous_snapshot(snapshot.assessment, viewer=None)  # the issuer's own view
+
+    def render() -> bytes:
+        return report_pdf(
+            snapshot=snapshot_load(snapshot_id=snapshot_id),
+            language=language,
+            compared_with=previous,
+        )
+
+    pdf = render()  # warm-up
     times = []
     for _ in range(runs):
         started = time.perf_counter()
-        pdf = report_pdf(snapshot=snapshot_load(snapshot_id=snapshot_id), language=language)
+        pdf = render()
         times.append(time.perf_counter() - started)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"times": times, "peak_mb": peak_mb, "size": len(pdf)}))

@@ -23,7 +23,7 @@ from accounts.models import User
 from assessments import access
 from assessments.models import Assessment, ScoreSnapshot
 
-from .content import ISSUER_VIEW, CompareWith, previous_snapshot, report_context
+from .content import previous_snapshot, report_context
 from .fonts import report_fonts
 from .models import Report, ReportLanguage, ReportStatus, report_upload_to
 from .rendering import html_to_pdf
@@ -51,7 +51,7 @@ def report_html(
     screen_links: list[dict] | None = None,
     inline_css: bool = True,
     csp_nonce: str = "",
-    compared_with: CompareWith = ISSUER_VIEW,
+    compared_with: ScoreSnapshot | None,
 ) -> str:
     """The report as one HTML page; with `inline_css=False` the caller supplies
     `report_css()` separately (the PDF path, which parses it once per worker).
@@ -70,7 +70,7 @@ def report_css() -> str:
 
 
 def report_pdf(
-    *, snapshot: ScoreSnapshot, language: str, compared_with: CompareWith = ISSUER_VIEW
+    *, snapshot: ScoreSnapshot, language: str, compared_with: ScoreSnapshot | None
 ) -> bytes:
     """Render synchronously: the one code path for the worker, the CLI and benchmarks."""
     html = report_html(

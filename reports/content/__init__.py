@@ -9,10 +9,8 @@ and the PDF) both read it, so a section added here is available to both.
 """
 
 from .changes import (
-    ISSUER_VIEW,
     Change,
     Changes,
-    CompareWith,
     changes_section,
     previous_snapshot,
     previous_snapshot_ref,
@@ -28,10 +26,8 @@ from .scores import Scores, scores_section
 from .shifts import ShiftSection, shift_sections
 
 __all__ = [
-    "ISSUER_VIEW",
     "Change",
     "Changes",
-    "CompareWith",
     "EvidenceBlock",
     "EvidenceNote",
     "GroupView",

@@ -32,19 +32,6 @@ class Changes:
     shifts: list[Change]
 
 
-class _IssuerView:
-    """The comparison the issuer itself sees: its previous submitted assessment, whichever
-    cohort it was in. For the CLI, benchmarks and tests; pages and reports pass what their
-    viewer may see (`previous_snapshot(..., viewer=user)`)."""
-
-    def __repr__(self) -> str:
-        return "ISSUER_VIEW"
-
-
-ISSUER_VIEW = _IssuerView()
-CompareWith = ScoreSnapshot | None | _IssuerView
-
-
 def _previous(
     *, issuer: Any, submitted_at: Any, assessment: Any, viewer: User | None
 ) -> QuerySet[ScoreSnapshot]:
@@ -88,12 +75,6 @@ def previous_snapshot_ref(*, viewer: User | None, assessment: str = "assessment"
             viewer=viewer,
         ).values("pk")[:1]
     )
-
-
-def compared_snapshot(snapshot: ScoreSnapshot, compared_with: CompareWith) -> ScoreSnapshot | None:
-    if isinstance(compared_with, _IssuerView):
-        return previous_snapshot(snapshot.assessment, viewer=None)
-    return compared_with
 
 
 def _change(name: str, before: float | None, now: float | None) -> Change:

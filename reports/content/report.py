@@ -12,13 +12,12 @@ from assessments.models import ScoreSnapshot
 
 from .. import charts
 from ..fonts import report_fonts
-from .changes import ISSUER_VIEW, CompareWith
 from .peers import GroupView
 from .result import ResultContent
 
 
 def report_context(
-    *, snapshot: ScoreSnapshot, language: str, compared_with: CompareWith = ISSUER_VIEW
+    *, snapshot: ScoreSnapshot, language: str, compared_with: ScoreSnapshot | None
 ) -> dict[str, Any]:
     """The complete report, in `language`. Two peer queries; no per-item queries."""
     with translation.override(language):

@@ -10,7 +10,7 @@ from assessments import selectors
 from assessments.framework import Framework
 from assessments.models import ScoreSnapshot
 
-from .changes import ISSUER_VIEW, Changes, CompareWith, changes_section, compared_snapshot
+from .changes import Changes, changes_section
 from .evidence import EvidenceBlock, evidence_section
 from .kpis import Kpis, kpis_section
 from .method import Method, method_section
@@ -29,7 +29,7 @@ class ResultContent:
     """
 
     def __init__(
-        self, *, snapshot: ScoreSnapshot, language: str, compared_with: CompareWith = ISSUER_VIEW
+        self, *, snapshot: ScoreSnapshot, language: str, compared_with: ScoreSnapshot | None
     ) -> None:
         self.snapshot = snapshot
         # The earlier snapshot the "change since" section compares with: only what the
@@ -63,7 +63,7 @@ class ResultContent:
     @cached_property
     def previous(self) -> ScoreSnapshot | None:
         """What "change since" compares with (changes and key figures alike): one query."""
-        return compared_snapshot(self.snapshot, self.compared_with)
+        return self.compared_with
 
     @cached_property
     def changes(self) -> Changes | None:

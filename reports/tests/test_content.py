@@ -24,7 +24,7 @@ def snapshot(framework):
 
 
 def test_sections_keep_their_rules(snapshot):
-    c = ResultContent(snapshot=snapshot, language="en")
+    c = ResultContent(snapshot=snapshot, language="en", compared_with=None)
     for shift in c.shifts:
         assert len(shift.strengths) <= 2 and all(d["level"] >= 3 for d in shift.strengths)
         assert [d["score"] for d in shift.strengths] == sorted(
@@ -45,7 +45,7 @@ def test_sections_keep_their_rules(snapshot):
 
 
 def test_sections_are_built_once_and_only_when_read(snapshot, django_assert_num_queries):
-    c = ResultContent(snapshot=snapshot, language="en")
+    c = ResultContent(snapshot=snapshot, language="en", compared_with=None)
     with django_assert_num_queries(1):  # the answers, for the evidence notes
         assert c.evidence is c.evidence
 

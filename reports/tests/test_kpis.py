@@ -23,7 +23,7 @@ from reports.benchmarks import (
     one_significant_figure,
     peer_benchmarks,
 )
-from reports.content import GroupView, Peers, ResultContent, kpis_section
+from reports.content import GroupView, Peers, ResultContent, kpis_section, previous_snapshot
 from reports.models import PeerRelease
 from reports.releases import kpi_measure, peer_releases_publish
 
@@ -276,7 +276,8 @@ def test_results_page_and_report_show_the_key_figures(framework, language):
     heading = "關鍵數字" if language == "zh-hant" else "Key figures"
     assert heading in page and heading in report_html
     now = ScoreSnapshot.objects.select_related("assessment").get(pk=now.pk)
-    content = ResultContent(snapshot=now, language=language)
+    previous = previous_snapshot(now.assessment, viewer=None)
+    content = ResultContent(snapshot=now, language=language, compared_with=previous)
     assert content.kpis.groups and content.kpis.previous_date is not None
 
 

@@ -38,7 +38,7 @@ def chinese_snapshot(framework):
 def test_zh_hant_report_has_chinese_headings_typed_notes_and_an_embedded_cjk_font(
     chinese_snapshot, tmp_path
 ):
-    pdf = report_pdf(snapshot=chinese_snapshot, language="zh-hant")
+    pdf = report_pdf(snapshot=chinese_snapshot, language="zh-hant", compared_with=None)
     text = pdftotext(pdf, tmp_path)
     assert "九龍精密控股有限公司" in text
     assert "執行摘要" in text and "方法" in text
@@ -54,7 +54,9 @@ def test_zh_hant_report_has_chinese_headings_typed_notes_and_an_embedded_cjk_fon
 
 
 def test_english_report_contents(chinese_snapshot, tmp_path):
-    text = pdftotext(report_pdf(snapshot=chinese_snapshot, language="en"), tmp_path)
+    text = pdftotext(
+        report_pdf(snapshot=chinese_snapshot, language="en", compared_with=None), tmp_path
+    )
     for heading in (
         "Executive summary",
         "Profit function rewritten",
@@ -74,9 +76,12 @@ def test_pdf_with_the_shared_stylesheet_matches_the_self_contained_html(chinese_
     the one the browser's self-contained HTML gives: same pages, footers and text."""
     from reports.services import report_html
 
-    fast = pdftotext(report_pdf(snapshot=chinese_snapshot, language="zh-hant"), tmp_path)
+    fast = pdftotext(
+        report_pdf(snapshot=chinese_snapshot, language="zh-hant", compared_with=None), tmp_path
+    )
     plain = pdftotext(
-        html_to_pdf(report_html(snapshot=chinese_snapshot, language="zh-hant")), tmp_path
+        html_to_pdf(report_html(snapshot=chinese_snapshot, language="zh-hant", compared_with=None)),
+        tmp_path,
     )
     assert fast == plain
     pages = fast.split("\f")
@@ -93,7 +98,9 @@ def test_hostile_free_text_is_escaped_and_fetches_nothing(framework, tmp_path):
     fetcher = BundledAssetsOnly()
     from reports.services import report_html
 
-    pdf = html_to_pdf(report_html(snapshot=snapshot, language="en"), fetcher=fetcher)
+    pdf = html_to_pdf(
+        report_html(snapshot=snapshot, language="en", compared_with=None), fetcher=fetcher
+    )
     # The only fetches are the bundled report fonts; the note's URLs never reach the fetcher.
     assert fetcher.refused == []
     text = "".join(pdftotext(pdf, tmp_path).split())  # table cells wrap long words

@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.models import Issuer, normalise_stock_code
 from assessments.models import ScoreSnapshot
+from reports.content import previous_snapshot
 from reports.models import ReportLanguage
 from reports.services import report_pdf, snapshot_load
 
@@ -39,7 +40,11 @@ class Command(BaseCommand):
         if not path.parent.is_dir():
             raise CommandError(f"The folder {path.parent} does not exist.")
         started = time.perf_counter()
-        pdf = report_pdf(snapshot=snapshot_load(snapshot_id=current), language=lang)
+        snapshot = snapshot_load(snapshot_id=current)
+        # The operator's copy: compared with the issuer's previous assessment, as its own
+        # staff see it.
+        previous = previous_snapshot(snapshot.assessment, viewer=None)
+        pdf = report_pdf(snapshot=snapshot, language=lang, compared_with=previous)
         try:
             path.write_bytes(pdf)
         except OSError as exc:
