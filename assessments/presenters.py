@@ -17,7 +17,8 @@ from . import kinds
 from .framework import Dimension, Framework, ItemDef, Named
 from .kinds import answer_code_text
 from .models import Answer, Assessment, Confidence
-from .scoring import AnswerValue, effective_shares, known_share_of_result, score
+from .scoring import effective_shares, known_share_of_result, score
+from .selectors import answer_values
 
 
 def answer_text(item: ItemDef, answer: Any, lang: str | None) -> str:
@@ -104,19 +105,7 @@ def review(fw: Framework, answers: Mapping[str, Answer], lang: str | None) -> di
     missing = [m for s in shifts for m in s.missing]
     # What the result would be if submitted now: the lead is warned before a provisional
     # submission (and may still make it).
-    preview = score(
-        fw,
-        {
-            code: AnswerValue(
-                level=a.level,
-                choice=a.choice,
-                number=a.number,
-                dont_know=a.dont_know,
-                not_applicable=a.not_applicable,
-            )
-            for code, a in answers.items()
-        },
-    )
+    preview = score(fw, answer_values(answers.values()))
     return {
         "shifts": shifts,
         "missing_count": len(missing),

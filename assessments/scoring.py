@@ -211,7 +211,7 @@ def answer_label(item: ItemDef, value: AnswerValue | None) -> str:
         return ""
     if value.dont_know:
         return "dont_know"
-    if value.not_applicable:
+    if _is_na(item, value):
         return kinds.NA_CODE
     return kinds.of(item).answer_code(item, value)
 

@@ -234,7 +234,9 @@ def enrol_one(request: AuthedRequest, slug: str) -> HttpResponse:
     if count:
         messages.success(request, _("%(name)s enrolled.") % name)
     else:
-        messages.info(request, _("%(name)s was already enrolled; its details were updated.") % name)
+        messages.info(
+            request, _("%(name)s was already enrolled; its recorded details were kept.") % name
+        )
     return redirect("cohorts:enrol", slug=slug)
 
 
