@@ -21,7 +21,7 @@ from accounts.models import (
 )
 from assessments.models import Answer, Assessment, AssessmentStatus, FrameworkVersion
 from assessments.scoring import AnswerValue
-from assessments.selectors import framework_of
+from assessments.selectors import framework_latest, framework_of
 from assessments.services import assessment_create, framework_load_all, snapshot_create
 from cohorts.models import Cohort, CohortStatus
 from devdata.demo import PLACES, SUFFIXES, random_profile, synthetic_answers
@@ -94,7 +94,7 @@ class Command(BaseCommand):
         if not 0 <= peers <= 2000:
             raise CommandError("--peers must be between 0 and 2000.")
         framework_load_all()
-        version = FrameworkVersion.objects.defer("content").order_by("-loaded_at", "-pk").first()
+        version = framework_latest()
         assert version is not None
         with transaction.atomic():
             cohort = self._cohort(version)
