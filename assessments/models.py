@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -91,6 +92,9 @@ class Assessment(models.Model):
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # An extension the association granted this issuer past its cohort's closing date
+    # (inclusive, a Hong Kong calendar day); null: the cohort's own closing date applies.
+    extended_until = models.DateField(_("extended until"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -116,6 +120,14 @@ class Assessment(models.Model):
     @property
     def is_editable(self) -> bool:
         return self.status in EDITABLE_STATUSES
+
+    @property
+    def deadline(self) -> datetime.date | None:
+        """The last Hong Kong calendar day answers are accepted: the extension if one was
+        granted, else the cohort's closing date; None outside a cohort."""
+        if self.extended_until is not None:
+            return self.extended_until
+        return self.cohort.closes_on if self.cohort is not None else None
 
 
 class Confidence(models.TextChoices):
