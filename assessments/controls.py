@@ -22,7 +22,9 @@ if TYPE_CHECKING:
     from .forms import ItemRow
 
 DONT_KNOW = "dk"  # the value of every radio group's "Don't know" option
-NOT_APPLICABLE = "na"  # the value of "Not applicable", offered on items marked so
+# "Not applicable": the form value offered on items marked so, and the answer code of score
+# explanations and answer files.
+NOT_APPLICABLE = "na"
 
 
 def esc(value: Any) -> str:

@@ -275,15 +275,13 @@ def _item(
     )
     if rules >= 2 and scored:
         for option in item.options:
-            if option.score % LEVEL_POINTS:
+            if option.score % kinds.POINTS_PER_LEVEL:
                 raise FrameworkError(
                     f"{where}: option {option.code} scores {option.score:g}; under scoring "
-                    f"rules 2 every score is on the level scale (a multiple of {LEVEL_POINTS:g})"
+                    "rules 2 every score is on the level scale "
+                    f"(a multiple of {kinds.POINTS_PER_LEVEL:g})"
                 )
     return item
-
-
-LEVEL_POINTS = 25.0  # rules 2: level L starts at (L − 1) × 25, the points of a level-L answer
 
 
 def _rules2_scoring(scoring: Mapping[str, Any], levels: tuple[Level, ...]) -> dict[str, float]:
@@ -295,7 +293,9 @@ def _rules2_scoring(scoring: Mapping[str, Any], levels: tuple[Level, ...]) -> di
             raise FrameworkError(f"scoring.{key}: must be between {lo:g} and {hi:g}")
         return value
 
-    if [lv.min_score for lv in levels] != [(lv.level - 1) * LEVEL_POINTS for lv in levels]:
+    if [lv.min_score for lv in levels] != [
+        (lv.level - 1) * kinds.POINTS_PER_LEVEL for lv in levels
+    ]:
         raise FrameworkError(
             "scoring.levels: under scoring rules 2 level L starts at (L − 1) × 25 "
             "(0, 25, 50, 75, 100), the points of a level-L answer"
@@ -364,10 +364,10 @@ def parse_framework(content: Mapping[str, Any]) -> Framework:
     )
     if rules >= 2:
         for i, depth in enumerate(depths):
-            if depth.score % LEVEL_POINTS:
+            if depth.score % kinds.POINTS_PER_LEVEL:
                 raise FrameworkError(
                     f"value_chain.depths[{i}].score: under scoring rules 2 a multiple of "
-                    f"{LEVEL_POINTS:g} (the points of a level)"
+                    f"{kinds.POINTS_PER_LEVEL:g} (the points of a level)"
                 )
     tiers = tuple(
         named(t, f"tiers[{i}]") for i, t in enumerate(required(content, "tiers", "framework"))

@@ -34,8 +34,9 @@ if TYPE_CHECKING:
     from .forms import ItemRow
     from .framework import Framework, ItemDef, Option, Text
 
+# A level-L answer scores (L − 1) × 25; under scoring rules 2 level L also starts there
+# (framework.py checks every threshold, option and depth score against it).
 POINTS_PER_LEVEL = 25.0
-NA_CODE = "na"  # a "not applicable" answer in score explanations and answer files
 CODE_MAX = 16  # Item.kind's max_length
 
 # The Answer columns a kind may keep its value in, with their header in the cohort answer
@@ -625,7 +626,7 @@ def answer_code_text(item: ItemDef, code: str, lang: str | None) -> str:
     """An answer code of a score explanation (scoring.answer_label) in words."""
     if code == "dont_know":
         return _("Don't know")
-    if code == NA_CODE:
+    if code == NOT_APPLICABLE:
         return _("Not applicable")
     if not code:
         return _("Not answered")

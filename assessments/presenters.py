@@ -145,7 +145,11 @@ def results(fw: Framework, result: Mapping[str, Any], lang: str | None) -> dict[
                         "weight": c["weight"],
                     }
                 )
-                if d["score"] is None and c["score"] is None and c["answer"] != kinds.NA_CODE:
+                if (
+                    d["score"] is None
+                    and c["score"] is None
+                    and c["answer"] != kinds.NOT_APPLICABLE
+                ):
                     to_score.append(contributions[-1])
             lifts = []
             for lift in d["lifts"]:
@@ -236,7 +240,9 @@ def results(fw: Framework, result: Mapping[str, Any], lang: str | None) -> dict[
                 "stage": fw.stage(cell["stage"]).name.get(lang),
                 "depth": next(
                     (d.label.get(lang) for d in fw.depths if d.code == cell["depth"]),
-                    _("Not applicable") if cell["depth"] == kinds.NA_CODE else _("Not answered"),
+                    _("Not applicable")
+                    if cell["depth"] == kinds.NOT_APPLICABLE
+                    else _("Not answered"),
                 ),
                 "depth_code": cell["depth"] or "unknown",
                 "score": cell["score"],

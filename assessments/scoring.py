@@ -212,7 +212,7 @@ def answer_label(item: ItemDef, value: AnswerValue | None) -> str:
     if value.dont_know:
         return "dont_know"
     if _is_na(item, value):
-        return kinds.NA_CODE
+        return kinds.NOT_APPLICABLE
     return kinds.of(item).answer_code(item, value)
 
 
@@ -257,51 +257,29 @@ def _lifts(dim: Dimension, answers: Mapping[str, AnswerValue], known_weight: flo
     return lifts[:3]
 
 
-def _score_dimension(
-    fw: Framework, dim: Dimension, answers: Mapping[str, AnswerValue]
-) -> DimensionScore:
-    contributions: list[Contribution] = []
-    pairs: list[tuple[float, float]] = []
-    scored_weight = 0.0
-    for item in dim.items:
-        if not item.scored:
-            continue
-        value = answers.get(item.code)
-        score = item_score(item, value)
-        scored_weight += item.weight
-        contributions.append(Contribution(item.code, score, item.weight, answer_label(item, value)))
-        if score is not None:
-            pairs.append((score, item.weight))
-    known_weight = sum(w for _s, w in pairs)
-    known_share = known_weight / scored_weight if scored_weight else 0.0
-    score = _weighted_mean(pairs) if pairs and known_share >= fw.min_known_share else None
-    return DimensionScore(
-        code=dim.code,
-        shift=dim.shift_code,
-        score=_round(score),
-        level=None if score is None else fw.level_for(score).level,
-        known_share=round(known_share, 4),
-        contributions=contributions,
-        next_level_at=_next_level_at(fw, score),
-        lifts=_lifts(dim, answers, known_weight) if score is not None else [],
-        note="" if score is not None else "insufficient",
-    )
-
-
 def _is_na(item: ItemDef, value: AnswerValue | None) -> bool:
     # Only where the framework allows it; anywhere else it is as good as unanswered.
     return value is not None and value.not_applicable and item.not_applicable
 
 
-def _level2(fw: Framework, score: float | None) -> int | None:
+def _level(fw: Framework, score: float | None) -> int | None:
+    if score is None:
+        return None
+    if fw.scoring_rules < 2:
+        return fw.level_for(score).level
     # Rounded first so that a mean of equal answers, off by a float's last bit, keeps
     # their level; a real mix of answers is never within 1e-6 of a level's start.
-    return None if score is None else fw.level_for(round(score, 6)).level
+    return fw.level_for(round(score, 6)).level
 
 
-def _score_dimension2(
+def _score_dimension(
     fw: Framework, dim: Dimension, answers: Mapping[str, AnswerValue]
 ) -> DimensionScore:
+    """Both rules: the weighted mean of the known scored items, when enough is known.
+
+    Rules 2 also takes "not applicable" weight out of the dimension (and refuses one that is
+    mostly not applicable) and reads levels on the answers' own scale (`_level`)."""
+    rules2 = fw.scoring_rules >= 2
     contributions: list[Contribution] = []
     pairs: list[tuple[float, float]] = []
     scored_weight = na_weight = 0.0
@@ -311,7 +289,7 @@ def _score_dimension2(
         value = answers.get(item.code)
         score = item_score(item, value)
         scored_weight += item.weight
-        if _is_na(item, value):
+        if rules2 and _is_na(item, value):
             na_weight += item.weight
         contributions.append(Contribution(item.code, score, item.weight, answer_label(item, value)))
         if score is not None:
@@ -330,7 +308,7 @@ def _score_dimension2(
         code=dim.code,
         shift=dim.shift_code,
         score=_round(score),
-        level=_level2(fw, score),
+        level=_level(fw, score),
         known_share=round(known_share, 4),
         contributions=contributions,
         next_level_at=_next_level_at(fw, score),
@@ -364,7 +342,7 @@ def _known_weights(
             out[ds.code] = (0.0, 0.0)
             continue
         known = sum(c.weight for c in ds.contributions if c.score is not None)
-        na = sum(c.weight for c in ds.contributions if c.answer == kinds.NA_CODE)
+        na = sum(c.weight for c in ds.contributions if c.answer == kinds.NOT_APPLICABLE)
         share = shares[ds.code]
         out[ds.code] = (share * known / scored, share * (scored - na) / scored)
     return out
@@ -408,7 +386,7 @@ def _stage_heatmap(fw: Framework, answers: Mapping[str, AnswerValue]) -> list[St
         option = stage_item.option(value.choice) if stage_item and value and value.known else None
         depth = option.code if option else ""
         if stage_item and _is_na(stage_item, value):
-            depth = kinds.NA_CODE
+            depth = kinds.NOT_APPLICABLE
         heatmap.append(StageCell(stage.code, depth, option.score if option else None))
     return heatmap
 
@@ -472,7 +450,7 @@ def _score1(fw: Framework, answers: Mapping[str, AnswerValue]) -> ScoreResult:
             ShiftScore(
                 code=shift.code,
                 score=_round(s),
-                level=None if s is None else fw.level_for(s).level,
+                level=_level(fw, s),
                 contributions=[
                     Contribution(d.code, ds.score, d.weight)
                     for ds, d in zip(dim_scores, shift.dimensions, strict=True)
@@ -487,7 +465,7 @@ def _score1(fw: Framework, answers: Mapping[str, AnswerValue]) -> ScoreResult:
             if ss.score is not None
         ]
     )
-    level = None if overall is None else fw.level_for(overall).level
+    level = _level(fw, overall)
 
     def tier_of(met_count: int) -> str:
         return fw.tier_rule.target if met_count >= fw.tier_rule.min_met else fw.tier_rule.otherwise
@@ -495,9 +473,10 @@ def _score1(fw: Framework, answers: Mapping[str, AnswerValue]) -> ScoreResult:
     return _result(fw, answers, overall, level, shifts, dimensions, tier_of, note="")
 
 
-def _shares_fill(fw: Framework, shifts: list[ShiftScore], dimensions: list[DimensionScore]) -> None:
+def _shares_fill(
+    fw: Framework, shifts: list[ShiftScore], weights: Mapping[str, tuple[float, float]]
+) -> None:
     """Each shift's known share and scored share of its dimension weight (both rules)."""
-    weights = _known_weights(fw, dimensions)
     for ss, shift in zip(shifts, fw.shifts, strict=True):
         codes = [d.code for d in shift.dimensions]
         ss.known_share = known_share(weights, codes)
@@ -510,7 +489,7 @@ def _score2(fw: Framework, answers: Mapping[str, AnswerValue]) -> ScoreResult:
     dimensions: list[DimensionScore] = []
     shifts: list[ShiftScore] = []
     for shift in fw.shifts:
-        dim_scores = [_score_dimension2(fw, d, answers) for d in shift.dimensions]
+        dim_scores = [_score_dimension(fw, d, answers) for d in shift.dimensions]
         dimensions.extend(dim_scores)
         pairs = [
             (ds.score, d.weight)
@@ -525,7 +504,7 @@ def _score2(fw: Framework, answers: Mapping[str, AnswerValue]) -> ScoreResult:
             ShiftScore(
                 code=shift.code,
                 score=_round(s),
-                level=_level2(fw, s),
+                level=_level(fw, s),
                 contributions=[
                     Contribution(d.code, ds.score, d.weight)
                     for ds, d in zip(dim_scores, shift.dimensions, strict=True)
@@ -542,7 +521,7 @@ def _score2(fw: Framework, answers: Mapping[str, AnswerValue]) -> ScoreResult:
         if every_shift
         else None
     )
-    level = _level2(fw, overall)
+    level = _level(fw, overall)
     rule = fw.tier_rule
 
     def tier_of(met_count: int) -> str:
@@ -573,8 +552,9 @@ def _result(
     heatmap = _stage_heatmap(fw, answers)
     reasons = _tier_reasons(fw, heatmap, by_dim, shifts)
     met_count = sum(1 for r in reasons if r.met)
-    _shares_fill(fw, shifts, dimensions)
-    share = known_share(_known_weights(fw, dimensions), list(by_dim))
+    weights = _known_weights(fw, dimensions)
+    _shares_fill(fw, shifts, weights)
+    share = known_share(weights, list(by_dim))
     return ScoreResult(
         framework_version=fw.version,
         overall=_round(overall),

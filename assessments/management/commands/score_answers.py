@@ -60,7 +60,7 @@ def parse_answers(fw: Framework, raw: Any) -> dict[str, AnswerValue]:
         if value == "dont_know":
             answers[code] = AnswerValue(dont_know=True)
             continue
-        if value == kinds.NA_CODE:
+        if value == kinds.NOT_APPLICABLE:
             if not item.not_applicable:
                 errors.append(
                     f'{code}: "na" is not allowed: framework {fw.version} does not mark this '
