@@ -129,7 +129,7 @@ def describe(values: list[float], mine: float | None, rounding: Rounding = SCORE
     """What may be shown of one group's values of one measure (ascending, the viewer's
     own left out)."""
     n = len(values)
-    coarse = n < max(10, settings.PEER_DETAIL_MIN)
+    coarse = n < detail_min()
     median = percentile_of_sorted(values, 0.5)
     if median is None:
         return Stat(n=n, mine=_r(mine), coarse=coarse)
@@ -213,6 +213,12 @@ def viewer_groups(snapshot: ScoreSnapshot) -> dict[str, tuple[int, str, str]]:
         size=snapshot.market_cap_band,
         board=snapshot.board,
     )
+
+
+def detail_min() -> int:
+    """Peers a group needs for quartiles and percentiles: PEER_DETAIL_MIN, never below 10;
+    below it only a rounded median and a below/around/above band are shown."""
+    return max(10, settings.PEER_DETAIL_MIN)
 
 
 def min_group_size(min_group: int | None = None) -> int:

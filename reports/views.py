@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -17,10 +16,8 @@ from assessments import selectors as assessment_selectors
 from assessments.models import Assessment
 
 from . import selectors, services
-from .benchmarks import min_group_size
-from .content import ResultContent, previous_snapshot
+from .content import ResultContent, disclosure_rules, previous_snapshot
 from .models import ReportLanguage, ReportStatus
-from .releases import release_step
 
 
 def _language_or_404(language: str) -> str:
@@ -58,13 +55,13 @@ def _status_payload(request: AuthedRequest, pk: int) -> dict:
 @require_GET
 def peer_method(request: HttpRequest) -> HttpResponse:
     """How peer comparison works: the disclosure rules in force, for anyone (no data)."""
-    detail_min = max(10, settings.PEER_DETAIL_MIN)
+    method = disclosure_rules()
     context = {
-        "min_group": min_group_size(),
-        "detail_min": detail_min,
-        "detail_min_less": detail_min - 1,
-        "rounding": settings.PEER_COARSE_ROUNDING,
-        "release_step": release_step(),
+        "min_group": method.min_group,
+        "detail_min": method.detail_min,
+        "detail_min_less": method.detail_min - 1,
+        "rounding": method.coarse_rounding,
+        "release_step": method.release_step,
     }
     return render(request, "reports/peer_method.html", context)
 

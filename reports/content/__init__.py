@@ -17,7 +17,7 @@ from .changes import (
 )
 from .evidence import EvidenceBlock, EvidenceNote, evidence_section
 from .kpis import Kpi, KpiPeer, Kpis, kpis_section
-from .method import Method, method_section
+from .method import DisclosureRules, Method, disclosure_rules, method_section
 from .peers import GroupView, Peers, group_name, peers_section
 from .priorities import Priority, priorities_section
 from .report import report_context
@@ -28,6 +28,7 @@ from .shifts import ShiftSection, shift_sections
 __all__ = [
     "Change",
     "Changes",
+    "DisclosureRules",
     "EvidenceBlock",
     "EvidenceNote",
     "GroupView",
@@ -41,6 +42,7 @@ __all__ = [
     "Scores",
     "ShiftSection",
     "changes_section",
+    "disclosure_rules",
     "evidence_section",
     "group_name",
     "kpis_section",

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
+
 from assessments.framework import Framework
 from assessments.scoring import effective_shares
 
-from ..benchmarks import min_group_size
+from ..benchmarks import detail_min, min_group_size
+from ..releases import release_step
 
 
 @dataclass(frozen=True)
@@ -21,6 +24,28 @@ class Method:
     max_not_applicable_percent: int  # rules 2: a dimension more "not applicable" is unscored
     # (shift, dimension, percent of the overall score) in framework order
     shares: list[tuple[str, str, float]]
+    # The peer disclosure rules in force (settings), so no page states numbers of its own.
+    detail_min: int  # peers needed for quartiles and percentiles
+    coarse_rounding: int  # below detail_min, the median is rounded to this many points
+    release_step: int  # figures change only after this many other companies changed
+
+
+@dataclass(frozen=True)
+class DisclosureRules:
+    min_group: int
+    detail_min: int
+    coarse_rounding: int
+    release_step: int
+
+
+def disclosure_rules() -> DisclosureRules:
+    """The peer disclosure rules in force, for pages that show no framework's results."""
+    return DisclosureRules(
+        min_group=min_group_size(),
+        detail_min=detail_min(),
+        coarse_rounding=int(settings.PEER_COARSE_ROUNDING),
+        release_step=release_step(),
+    )
 
 
 def method_section(*, fw: Framework, language: str) -> Method:
@@ -38,4 +63,7 @@ def method_section(*, fw: Framework, language: str) -> Method:
             for s in fw.shifts
             for d in s.dimensions
         ],
+        detail_min=detail_min(),
+        coarse_rounding=int(settings.PEER_COARSE_ROUNDING),
+        release_step=release_step(),
     )

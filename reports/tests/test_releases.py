@@ -233,3 +233,29 @@ def test_how_peer_comparison_works_is_public_and_translated(client, language):
         html = client.get(reverse("reports:peer_method")).content.decode()
     assert ("How peer comparison works" in html) == (language == "en")
     assert "10" in html and "5" in html
+
+
+def test_pages_state_the_disclosure_rules_in_force(framework, client, settings):
+    """Changing the thresholds in settings changes what the results page, the report and
+    the public method page say: no page states numbers of its own."""
+    from django.urls import reverse
+
+    from assessments.tests.factories import client_for
+
+    settings.PEER_MIN_GROUP = 6
+    settings.PEER_DETAIL_MIN = 13
+    settings.PEER_RELEASE_STEP = 7
+    for n in range(7):
+        submit_synthetic(IssuerFactory(industry=Industry.IT), framework, seed=n)
+    me = submit_synthetic(IssuerFactory(industry=Industry.ENERGY), framework, seed=40)
+    user = User.objects.get(issuer=me.assessment.issuer)
+    results = client_for(user).get(reverse("reports:results", args=[me.assessment_id]))
+    report = client_for(user).get(reverse("reports:view", args=[me.assessment_id, "en"]))
+    method = client.get(reverse("reports:peer_method"))
+    for page in (results, report):
+        html = page.content.decode()
+        assert "at least 6 other issuers" in html
+        assert "With fewer than 13 peers" in html
+        assert "at least 7 companies have joined" in html
+        assert "at least 5 other issuers" not in html and "fewer than 10 peers" not in html
+    assert "fewer than 13 companies" in method.content.decode()
