@@ -173,6 +173,11 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="AI Readiness <noreply@example.org>")
+# Named in every e-mail, in the recipient's language.
+ASSOCIATION_NAME_EN = env.str("ASSOCIATION_NAME_EN", default="Hong Kong Listed SMEs Association")
+ASSOCIATION_NAME_ZH = env.str("ASSOCIATION_NAME_ZH", default="香港上市中小企協會")
+# The site's public address, for links in e-mails sent outside a request (Celery tasks).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 # Celery: without a broker URL every task runs eagerly inside the web process.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")

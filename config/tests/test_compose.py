@@ -49,6 +49,9 @@ SETTINGS_ENV_VARS = frozenset(
         "SECURE_HSTS_SECONDS",
         "SECURE_HSTS_INCLUDE_SUBDOMAINS",
         "SECURE_HSTS_PRELOAD",
+        "SITE_URL",
+        "ASSOCIATION_NAME_EN",
+        "ASSOCIATION_NAME_ZH",
     }
 )
 # Read by docker compose itself (substituted into docker-compose.yml), not by the settings.
