@@ -66,11 +66,13 @@ __all__ = [
     "can_request_report",
     "can_review",
     "can_review_submissions",
+    "can_send_reminders",
     "can_start",
     "can_start_new",
     "can_submit",
     "can_view",
     "can_view_cohort",
+    "can_view_email_log",
     "can_view_history",
     "can_view_results",
     "can_view_team",
@@ -237,6 +239,18 @@ def can_enrol(*, user: Person | None, cohort: models.Model) -> bool:
     return can_manage_cohort(user=user, cohort=cohort)
 
 
+def can_send_reminders(*, user: Person | None, cohort: models.Model) -> bool:
+    """E-mail a reminder now to every issuer of the cohort that has not submitted: admins,
+    who run the round (reviewers only review)."""
+    return is_admin(user)
+
+
+def can_view_email_log(*, user: Person | None, cohort: models.Model) -> bool:
+    """The cohort's e-mail log (who was sent what, delivered or failed): admins; it lists
+    every company's contacts, which a reviewer has no need to see."""
+    return is_admin(user)
+
+
 def can_export(*, user: Person | None, cohort: models.Model) -> bool:
     """CSV/XLSX of the cohort's results and answers: whoever sees its dashboard."""
     return can_view_cohort(user=user, cohort=cohort)
@@ -311,6 +325,14 @@ class CohortAccess:
     @cached_property
     def request_reports(self) -> bool:
         return can_request_cohort_reports(user=self.user, cohort=self.cohort)
+
+    @cached_property
+    def send_reminders(self) -> bool:
+        return can_send_reminders(user=self.user, cohort=self.cohort)
+
+    @cached_property
+    def view_email_log(self) -> bool:
+        return can_view_email_log(user=self.user, cohort=self.cohort)
 
 
 class UserAccess:

@@ -15,12 +15,13 @@ import yaml
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Case, F, Field, OuterRef, Q, Subquery, Value, When
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Issuer, User
 
-from . import access, kinds
+from . import access, kinds, signals
 from .framework import Framework, FrameworkError, parse_framework
 from .models import (
     Answer,
@@ -422,7 +423,7 @@ def assessment_submit(*, assessment: Assessment, user: User) -> ScoreSnapshot:
 
 
 def _transition(assessment: Assessment, to_status: str, *, user: User | None, note: str) -> None:
-    StatusChange.objects.create(
+    change = StatusChange.objects.create(
         assessment=assessment,
         from_status=assessment.status,
         to_status=to_status,
@@ -430,6 +431,21 @@ def _transition(assessment: Assessment, to_status: str, *, user: User | None, no
         note=note,
     )
     assessment.status = to_status
+    signal = _ANNOUNCED.get((change.from_status, to_status))
+    if signal is not None:
+
+        def announce() -> None:
+            signal.send(sender=Assessment, assessment_id=assessment.pk, change_id=change.pk)
+
+        # Robust: a listener that cannot reach the broker must not undo a committed review.
+        transaction.on_commit(announce, robust=True)
+
+
+_ANNOUNCED: dict[tuple[str, str], Signal] = {
+    (AssessmentStatus.SUBMITTED, AssessmentStatus.RETURNED): signals.assessment_returned,
+    (AssessmentStatus.RETURNED, AssessmentStatus.SUBMITTED): signals.assessment_resubmitted,
+    (AssessmentStatus.SUBMITTED, AssessmentStatus.APPROVED): signals.assessment_approved,
+}
 
 
 class ReviewError(Exception):

@@ -27,6 +27,7 @@ from assessments.models import Assessment
 from assessments.services import assessment_create
 
 from .models import Cohort
+from .notifications import enrolled_announce
 
 COLUMNS = ("stock_code", "name_en", "name_zh", "industry", "board", "email")
 MAX_BYTES = 2 * 1024 * 1024
@@ -210,7 +211,10 @@ def import_rows(*, cohort: Cohort, rows: list[Row], user: User, base_url: str) -
             stock_code=v["stock_code"], defaults={name: v[name] for name in ISSUER_FIELDS}
         )
         if not Assessment.objects.filter(issuer=issuer, cohort=cohort).exists():
-            assessment_create(issuer=issuer, framework=cohort.framework, user=user, cohort=cohort)
+            new = assessment_create(
+                issuer=issuer, framework=cohort.framework, user=user, cohort=cohort
+            )
+            enrolled_announce(assessment=new)  # its existing contacts are told by e-mail
             enrolled += 1
         if not User.objects.filter(email__iexact=v["email"]).exists():
             lead = User.objects.create_user(v["email"], None, role=Role.ISSUER_LEAD, issuer=issuer)

@@ -1,7 +1,11 @@
 from __future__ import annotations
 
-from celery import shared_task
+import datetime
 
+from celery import Task, shared_task
+from django.utils import timezone
+
+from . import notifications
 from .dashboard import aggregates_refresh
 from .models import Cohort
 
@@ -13,3 +17,47 @@ def refresh_dashboard_task(cohort_id: int) -> None:
     cohort = Cohort.objects.select_related("framework").filter(pk=cohort_id).first()
     if cohort is not None:
         aggregates_refresh(cohort=cohort)
+
+
+# --- e-mail (notifications.py). Ids in; each run re-reads and skips what the e-mail log says
+# was already sent, so a duplicate or retried message sends nothing twice. Only a transient
+# failure (server unreachable, "try later") is retried; a refused address stays failed in
+# the log.
+
+
+def _done(task: Task, outcome: notifications.Outcome) -> None:
+    if outcome.retry:
+        raise task.retry()
+
+
+@shared_task(bind=True, ignore_result=True, max_retries=5, default_retry_delay=300)
+def notify_returned_task(self: Task, assessment_id: int, change_id: int) -> None:
+    _done(self, notifications.returned_notify(assessment_id=assessment_id, change_id=change_id))
+
+
+@shared_task(bind=True, ignore_result=True, max_retries=5, default_retry_delay=300)
+def notify_resubmitted_task(self: Task, assessment_id: int, change_id: int) -> None:
+    _done(self, notifications.resubmitted_notify(assessment_id=assessment_id, change_id=change_id))
+
+
+@shared_task(bind=True, ignore_result=True, max_retries=5, default_retry_delay=300)
+def notify_approved_task(self: Task, assessment_id: int, change_id: int) -> None:
+    _done(self, notifications.approved_notify(assessment_id=assessment_id, change_id=change_id))
+
+
+@shared_task(bind=True, ignore_result=True, max_retries=5, default_retry_delay=300)
+def notify_enrolled_task(self: Task, assessment_id: int) -> None:
+    _done(self, notifications.enrolled_notify(assessment_id=assessment_id))
+
+
+@shared_task(bind=True, ignore_result=True, max_retries=5, default_retry_delay=300)
+def send_reminders_task(self: Task) -> None:
+    """Celery beat, hourly in the day: today's scheduled reminders (each once a day)."""
+    _done(self, notifications.reminders_send(on=timezone.localdate()))
+
+
+@shared_task(bind=True, ignore_result=True, max_retries=5, default_retry_delay=300)
+def remind_now_task(self: Task, cohort_id: int, on: str) -> None:
+    """An admin's "remind those not submitted", for the day it was asked."""
+    day = datetime.date.fromisoformat(on)
+    _done(self, notifications.remind_now_send(cohort_id=cohort_id, on=day))

@@ -13,4 +13,6 @@ urlpatterns = [
     path("<slug:slug>/enrol/", views.enrol, name="enrol"),
     path("<slug:slug>/edit/", views.cohort_edit, name="edit"),
     path("<slug:slug>/reports.zip", views.bulk_zip, name="bulk_zip"),
+    path("<slug:slug>/emails/", views.email_log, name="emails"),
+    path("<slug:slug>/remind/", views.remind, name="remind"),
 ]

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db import IntegrityError
 from django.db.models import Count
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
@@ -10,7 +11,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.http import AuthedRequest
 from accounts.models import Industry
@@ -19,7 +21,7 @@ from assessments.models import AssessmentStatus
 from reports import charts
 from reports.models import ReportLanguage
 
-from . import bulk, enrolment, exports, selectors, services
+from . import bulk, enrolment, exports, notifications, selectors, services
 from .dashboard import cohort_dashboard
 from .forms import CohortForm, EnrolmentUploadForm, EnrolOneForm
 from .models import Cohort
@@ -283,3 +285,46 @@ def cohort_edit(request: AuthedRequest, slug: str) -> HttpResponse:
             messages.success(request, _("Cohort saved."))
             return redirect("cohorts:dashboard", slug=cohort.slug)
     return render(request, "cohorts/form.html", {"form": form, "cohort": cohort})
+
+
+@login_required
+@require_GET
+def email_log(request: AuthedRequest, slug: str) -> HttpResponse:
+    """Who was sent what and when, delivered or failed: the cohort's e-mails, for admins."""
+    cohort = selectors.cohort_for_user(user=request.user, slug=slug)
+    if not access.can_view_email_log(user=request.user, cohort=cohort):
+        raise PermissionDenied
+    page = Paginator(notifications.email_log(cohort=cohort), 50).get_page(request.GET.get("page"))
+    context = {
+        "cohort": cohort,
+        "page": page,
+        "can": access.CohortAccess(user=request.user, cohort=cohort),
+        "remindable": len(notifications.remindable(cohort=cohort, on=timezone.localdate())),
+    }
+    return render(request, "cohorts/emails.html", context)
+
+
+@login_required
+@require_POST
+def remind(request: AuthedRequest, slug: str) -> HttpResponse:
+    """ "Remind those not submitted": a reminder now to each, at most once a day."""
+    cohort = selectors.cohort_for_user(user=request.user, slug=slug)
+    if not access.can_send_reminders(user=request.user, cohort=cohort):
+        raise PermissionDenied
+    try:
+        n = notifications.cohort_remind_now(cohort=cohort, user=request.user)
+    except notifications.RemindError:
+        messages.error(request, _("Reminders go only to an open cohort, once it has opened."))
+    else:
+        messages.success(
+            request,
+            ngettext(
+                "A reminder is being sent to %(n)d issuer that has not submitted "
+                "(once a day at most; see the log below).",
+                "A reminder is being sent to %(n)d issuers that have not submitted "
+                "(once a day at most; see the log below).",
+                n,
+            )
+            % {"n": n},
+        )
+    return redirect("cohorts:emails", slug=slug)

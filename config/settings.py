@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -235,10 +236,24 @@ PEER_COARSE_ROUNDING = 5
 # resubmitted (never below 5); the beat publishes every PEER_RELEASE_SECONDS (reports.releases).
 PEER_RELEASE_STEP = max(5, env.int("PEER_RELEASE_STEP", default=5))
 PEER_RELEASE_SECONDS = env.int("PEER_RELEASE_SECONDS", default=3600)
+# Deadline reminders go to issuers that have not submitted this many days before their
+# deadline (0: on the day), in open cohorts. The beat asks every hour from
+# REMINDER_FIRST_HOUR to 18:00 Hong Kong time; the e-mail log sends each reminder once a
+# day, so the later runs only catch up what a stopped worker missed.
+REMINDER_DAYS_BEFORE = sorted(
+    {int(n) for n in env.list("REMINDER_DAYS_BEFORE", default=["14", "7", "2", "0"])},
+    reverse=True,
+)
+REMINDER_FIRST_HOUR = env.int("REMINDER_FIRST_HOUR", default=9)
+CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "publish-peer-releases": {
         "task": "reports.tasks.publish_peer_releases_task",
         "schedule": PEER_RELEASE_SECONDS,
+    },
+    "send-cohort-reminders": {
+        "task": "cohorts.tasks.send_reminders_task",
+        "schedule": crontab(minute=0, hour=f"{min(REMINDER_FIRST_HOUR, 18)}-18"),
     },
 }
 

@@ -166,6 +166,9 @@ def mail_send(
     the transient ones (`mail_error_is_transient`); the retry takes the failed row over.
     """
     recipient = to.strip().lower()
+    code = mail_language(language)
+    # Rendered first: a template error is a bug to see, not a log row stuck pending.
+    rendered = mail_render(template=template, context=context, language=code)
     row = _claim(
         recipient=recipient,
         kind=kind,
@@ -174,8 +177,6 @@ def mail_send(
     )
     if row is None:
         return False
-    code = mail_language(language)
-    rendered = mail_render(template=template, context=context, language=code)
     row.user_id = user_id
     row.scope = scope
     row.subject = rendered.subject[:400]

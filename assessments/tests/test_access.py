@@ -97,6 +97,8 @@ TABLE: dict[str, dict[str, str]] = {
     "can_download_cohort_reports": {"own": REVIEWS_A, "other": SEES_COHORT_B},
     "can_manage_cohort":           {"own": ADMIN, "other": ADMIN},
     "can_enrol":                   {"own": ADMIN, "other": ADMIN},
+    "can_send_reminders":          {"own": ADMIN, "other": ADMIN},
+    "can_view_email_log":          {"own": ADMIN, "other": ADMIN},
     # no object
     "can_start":              {"-": ISSUER_STAFF},
     "can_start_new":          {"-": ISSUER_LEADS},

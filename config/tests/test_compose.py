@@ -52,6 +52,8 @@ SETTINGS_ENV_VARS = frozenset(
         "SITE_URL",
         "ASSOCIATION_NAME_EN",
         "ASSOCIATION_NAME_ZH",
+        "REMINDER_DAYS_BEFORE",
+        "REMINDER_FIRST_HOUR",
     }
 )
 # Read by docker compose itself (substituted into docker-compose.yml), not by the settings.

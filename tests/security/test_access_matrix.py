@@ -251,6 +251,13 @@ TABLE: dict[str, Row] = {
     "cohorts:bulk_zip": Row(cohort_a,
         get=     "login  404    404    404    200    404    200",
         post=    "login  405    405    405    405    405    405"),
+    "cohorts:emails": Row(cohort_a,
+        get=     "login  404    404    404    403    404    200",
+        post=    "login  405    405    405    405    405    405"),
+    # Cohort A is planned: the admin is told reminders wait for it to open; nothing is sent.
+    "cohorts:remind": Row(cohort_a,
+        get=     "login  405    405    405    405    405    405",
+        post=    "login  404    404    404    403    404    302"),
 }
 # fmt: on
 
