@@ -13,22 +13,32 @@ The package (a ZIP file) holds only the parts Excel, LibreOffice and openpyxl ne
     _rels/.rels                  -> xl/workbook.xml
     xl/workbook.xml              one <sheet>
     xl/_rels/workbook.xml.rels   -> worksheets/sheet1.xml, styles.xml
-    xl/styles.xml                style 0 = default, style 1 = bold (the header row)
-    xl/worksheets/sheet1.xml     the rows, streamed into the ZIP entry as they come
+    xl/styles.xml                0 default, 1 bold (header), 2 date, 3 date and time
+    xl/worksheets/sheet1.xml     the rows (with dimension, frozen header, filter)
 
 No docProps (optional in the standard, Excel does not ask for them), no theme, no
 shared-strings table: text is written as inline strings (`t="inlineStr"`), so nothing
-has to be kept in memory. The worksheet has no <dimension> element either (it is
-optional, and must come before the rows, which are not counted yet at that point);
-openpyxl in read-only mode therefore does not pad rows whose last cells are empty and
-only knows the row count after reading them (`ws.calculate_dimension(force=True)`).
+has to be kept in memory.
+
+The worksheet is what a person following up a list needs and what read-only readers
+need to size it: a <dimension> element (openpyxl's `read_only=True`, which pandas uses,
+takes the sheet's size from it), the header row frozen (a <pane>) and an <autoFilter>
+over header and data (with the `_xlnm._FilterDatabase` name Excel itself writes), and
+column widths guessed from the header and the first rows (a date in a column of the
+default width shows as "########"). The dimension comes before the rows in the XML but
+is known only after them, so the rows are streamed into a temporary file first and
+copied into the ZIP entry behind the head (disk, not memory: ~100 MB for the
+market-wide answers export, which page cache makes a ~0.1 s copy).
 
 Values: str -> inline string (an empty string is an empty text cell, as XlsxWriter
-wrote it), int/float -> number, bool -> boolean, None -> no cell. NaN and infinities,
-which a number cell cannot hold, become the error values #NUM! and #DIV/0! (as
-XlsxWriter's `nan_inf_to_errors` option writes them). Anything else is written as its
-str(). Nothing is ever written as a formula: text cells that look like one stay text
-(neutralising them for other programs is the caller's job, see cohorts.exports).
+wrote it), int/float -> number, bool -> boolean, None -> no cell, date -> a date cell
+(a serial number styled yyyy-mm-dd), datetime -> a date-time cell (yyyy-mm-dd hh:mm) in
+its own wall-clock time (the caller converts aware values to the zone it wants; Excel
+has no time zones). NaN and infinities, which a number cell cannot hold, become the
+error values #NUM! and #DIV/0! (as XlsxWriter's `nan_inf_to_errors` option writes them).
+Anything else is written as its str(). Nothing is ever written as a formula: a text cell
+is text whatever it starts with, so "=Harbour" reads back as "=Harbour" with no
+apostrophe to show (CSV has no cell types: cohorts.exports neutralises formulas there).
 
 Text is made safe for XML and for Excel:
 * characters XML 1.0 does not allow (C0 controls other than tab, LF and CR, U+FFFE,
@@ -39,8 +49,8 @@ Text is made safe for XML and for Excel:
 * &, < and > are escaped; CR is written as the character reference &#13;, because an
   XML parser turns a literal CR (and CR LF) into LF;
 * a literal "_xHHHH_" in the text is written as "_x005F_xHHHH_": Excel decodes
-  _xHHHH_ in cell text to the character U+HHHH, so "_x003D_cmd" would otherwise show
-  up as "=cmd" and undo the formula neutralisation. (openpyxl does not decode these
+  _xHHHH_ in cell text to the character U+HHHH, so text must not be able to spell
+  characters it does not hold (a control character, say). (openpyxl does not decode these
   escapes, so it reads such a rare string back with the _x005F_ prefix.)
 * xml:space="preserve" is set when the text starts or ends with whitespace, or Excel
   would drop that whitespace.
@@ -59,6 +69,8 @@ from __future__ import annotations
 
 import math
 import re
+import shutil
+import tempfile
 import zipfile
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time
@@ -113,10 +125,16 @@ _WORKBOOK_RELS = (
     "</Relationships>"
 )
 
-# Style index 0: the default (Calibri 11); 1: the same in bold, for the header row.
+# Style index 0: the default (Calibri 11); 1: the same in bold, for the header row;
+# 2: a date, 3: a date and time (ISO order, the same in every locale; Excel's built-in
+# date format 14 follows the reader's regional settings, m/d/yyyy in the US).
 # A stylesheet needs at least the two fills Excel reserves (none, gray125) and a border.
+STYLE_DATE = ' s="2"'
+STYLE_DATETIME = ' s="3"'
 _STYLES = (
     _XML_DECL + f'<styleSheet xmlns="{_NS_MAIN}">'
+    '<numFmts count="2"><numFmt numFmtId="164" formatCode="yyyy-mm-dd"/>'
+    '<numFmt numFmtId="165" formatCode="yyyy-mm-dd hh:mm"/></numFmts>'
     '<fonts count="2">'
     '<font><sz val="11"/><name val="Calibri"/><family val="2"/></font>'
     '<font><b/><sz val="11"/><name val="Calibri"/><family val="2"/></font>'
@@ -125,18 +143,36 @@ _STYLES = (
     '<fill><patternFill patternType="gray125"/></fill></fills>'
     '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
     '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-    '<cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
-    '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/></cellXfs>'
+    '<cellXfs count="4"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
+    '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    '<xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    "</cellXfs>"
     '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
     "</styleSheet>"
 )
 
-_SHEET_START = (
-    _XML_DECL + f'<worksheet xmlns="{_NS_MAIN}" xmlns:r="{_NS_REL}">'
-    '<sheetViews><sheetView tabSelected="1" workbookViewId="0"/></sheetViews>'
-    "<sheetData>"
+_SHEET_START = _XML_DECL + f'<worksheet xmlns="{_NS_MAIN}" xmlns:r="{_NS_REL}">'
+_VIEW = '<sheetViews><sheetView tabSelected="1" workbookViewId="0"/></sheetViews>'
+# The first row stays in view while scrolling (View > Freeze Panes > Freeze Top Row).
+_VIEW_FROZEN_HEADER = (
+    '<sheetViews><sheetView tabSelected="1" workbookViewId="0">'
+    '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
+    '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/>'
+    "</sheetView></sheetViews>"
 )
-_SHEET_END = "</sheetData></worksheet>"
+
+# Day 0 of Excel's 1900 date system, as the serial numbers from 1 March 1900 on count
+# (Excel's phantom 29 February 1900 makes earlier serials one off: those dates are
+# written as text).
+_EPOCH = datetime(1899, 12, 30)
+_FIRST_SERIAL_DATE = date(1900, 3, 1)
+# Column widths (in characters of the default font) are guessed from this many rows.
+WIDTH_SAMPLE_ROWS = 200
+MIN_WIDTH = 8.0
+MAX_WIDTH = 60.0
+_DATE_WIDTH = 11.0
+_DATETIME_WIDTH = 17.0
 
 # Per text cell, one search of this character class plus `"_x" in text` and a length
 # test decide between the fast path (write the text as it is, the case of almost every
@@ -216,22 +252,42 @@ def _attribute(value: str) -> str:
     )
 
 
-def _other(value: Any) -> tuple[str, str]:
-    """(t attribute, cell body) for a value that is not exactly a str, int or float:
-    NaN and infinities, subclasses (IntEnum, numpy floats, str enums), Decimal, dates."""
+def _serial(value: date) -> float | None:
+    """Excel's serial number of a date or datetime (days since _EPOCH), None before
+    1 March 1900 or past Excel's last day, 9999-12-31 (only year 9999 is Python's too)."""
+    if isinstance(value, datetime):
+        if value.date() < _FIRST_SERIAL_DATE:
+            return None
+        delta = value.replace(tzinfo=None) - _EPOCH
+        return delta.days + (delta.seconds + delta.microseconds / 1_000_000) / 86_400
+    if value < _FIRST_SERIAL_DATE:
+        return None
+    return float((value - _EPOCH.date()).days)
+
+
+def _other(value: Any, style: str = "") -> tuple[str, str]:
+    """(style and t attributes, cell body) for a value that is not exactly a str, int or
+    float: NaN and infinities, subclasses (IntEnum, numpy floats, str enums), Decimal,
+    dates. `style` is the row's (the header's bold); a date without one gets its own."""
+    if isinstance(value, date):
+        serial = _serial(value)
+        if serial is not None:
+            if not style:
+                style = STYLE_DATETIME if isinstance(value, datetime) else STYLE_DATE
+            return style, f"<v>{serial!r}</v>" if serial % 1 else f"<v>{serial:.0f}</v>"
     if isinstance(value, bool):
-        return ' t="b"', f"<v>{value:d}</v>"
+        return style + ' t="b"', f"<v>{value:d}</v>"
     if isinstance(value, int):
-        return "", f"<v>{int(value)}</v>"
+        return style, f"<v>{int(value)}</v>"
     if isinstance(value, (float, Decimal)):
         if isinstance(value, Decimal) and value.is_nan():  # float() refuses a signaling NaN
-            return ' t="e"', "<v>#NUM!</v>"
+            return style + ' t="e"', "<v>#NUM!</v>"
         number = float(value)
         if math.isnan(number):
-            return ' t="e"', "<v>#NUM!</v>"
+            return style + ' t="e"', "<v>#NUM!</v>"
         if math.isinf(number):
-            return ' t="e"', "<v>#DIV/0!</v>"
-        return "", f"<v>{number!r}</v>"
+            return style + ' t="e"', "<v>#DIV/0!</v>"
+        return style, f"<v>{number!r}</v>"
     if isinstance(value, datetime):
         text = value.isoformat(" ")[:16]
     elif isinstance(value, (date, time)):
@@ -241,8 +297,8 @@ def _other(value: Any) -> tuple[str, str]:
     if _needs_work(text) or "_x" in text or len(text) > _SURELY_SHORT:
         text = _text(text)
     if text and (text[0] in _XML_WHITESPACE or text[-1] in _XML_WHITESPACE):
-        return ' t="inlineStr"', f'<is><t xml:space="preserve">{text}</t></is>'
-    return ' t="inlineStr"', f"<is><t>{text}</t></is>"
+        return style + ' t="inlineStr"', f'<is><t xml:space="preserve">{text}</t></is>'
+    return style + ' t="inlineStr"', f"<is><t>{text}</t></is>"
 
 
 def _row(number: int, values: Sequence[Any], columns: list[str], style: str) -> str:
@@ -271,9 +327,35 @@ def _row(number: int, values: Sequence[Any], columns: list[str], style: str) -> 
         elif kind is bool:
             append(f'<c r="{column}{number}"{style} t="b"><v>{value:d}</v></c>')
         else:
-            kind_attr, body = _other(value)
-            append(f'<c r="{column}{number}"{style}{kind_attr}>{body}</c>')
+            attributes, body = _other(value, style)
+            append(f'<c r="{column}{number}"{attributes}>{body}</c>')
     return f'<row r="{number}">{"".join(cells)}</row>'
+
+
+def _width(value: Any) -> float:
+    """About how many characters of the default font `value` takes (East Asian
+    characters count twice; a multi-line text by its longest line)."""
+    if isinstance(value, datetime):
+        return _DATETIME_WIDTH
+    if isinstance(value, date):
+        return _DATE_WIDTH
+    if isinstance(value, str):
+        line = max(value.split("\n"), key=len) if "\n" in value else value
+        return len(line) + sum(1 for ch in line if ch >= "\u2e80")
+    if value is None:
+        return 0.0
+    return len(str(value)) + 1.0
+
+
+def _cols(widths: list[float]) -> str:
+    if not widths:
+        return ""
+    cols = "".join(
+        f'<col min="{i}" max="{i}" width="{max(MIN_WIDTH, min(MAX_WIDTH, w)):.1f}" '
+        'customWidth="1"/>'
+        for i, w in enumerate(widths, start=1)
+    )
+    return f"<cols>{cols}</cols>"
 
 
 def write_workbook(
@@ -281,69 +363,112 @@ def write_workbook(
     rows: Iterable[Sequence[Any]],
     sheet: str = "Sheet1",
     *,
-    bold_header: bool = True,
+    header: bool = True,
     compresslevel: int = COMPRESSLEVEL,
 ) -> int:
-    """Write `rows` (sequences of cell values; the first one, the header, in bold unless
-    `bold_header` is False) as a one-sheet XLSX workbook. Returns the number of rows.
+    """Write `rows` (sequences of cell values) as a one-sheet XLSX workbook. Returns the
+    number of rows. With `header` (the default) the first row is the header: bold,
+    frozen, and the autofilter covers it and every row below.
 
-    Memory stays flat: rows are consumed one by one and the sheet is compressed into the
-    ZIP file as it is written. Raises ValueError past Excel's 1,048,576 rows or 16,384
-    columns. If anything fails half-way, a file given by path is left empty, not as a
-    workbook that opens with part of the rows.
+    Memory stays flat: rows are consumed one by one and written to a temporary file,
+    then compressed into the ZIP file behind the sheet's head (see the module's
+    docstring). Raises ValueError past Excel's 1,048,576 rows or 16,384 columns. If
+    anything fails half-way, a file given by path is left empty, not as a workbook that
+    opens with part of the rows.
     """
     if isinstance(path_or_file, str):
         with open(path_or_file, "wb") as handle:
             try:
-                return _write(handle, rows, sheet, bold_header, compresslevel)
+                return _write(handle, rows, sheet, header, compresslevel)
             except BaseException:
                 handle.seek(0)
                 handle.truncate()
                 raise
-    return _write(path_or_file, rows, sheet, bold_header, compresslevel)
+    return _write(path_or_file, rows, sheet, header, compresslevel)
+
+
+def _sheet_rows(
+    rows: Iterable[Sequence[Any]], body: IO[bytes], header: bool
+) -> tuple[int, int, list[float]]:
+    """The <row> elements of `rows`, written to `body`; returns (rows, columns, widths)."""
+    count = 0
+    columns: list[str] = []
+    widths: list[float] = []
+    batch: list[str] = []
+    style = ' s="1"' if header else ""
+    for values in rows:
+        count += 1
+        if count > MAX_ROWS:
+            raise ValueError(f"more than Excel's {MAX_ROWS:,} rows")
+        if len(values) > len(columns):
+            if len(values) > MAX_COLUMNS:
+                raise ValueError(f"more than Excel's {MAX_COLUMNS:,} columns")
+            columns = [column_letter(i) for i in range(len(values))]
+            widths += [0.0] * (len(values) - len(widths))
+        if count <= WIDTH_SAMPLE_ROWS:
+            # The header's filter button takes about two characters.
+            extra = 2.0 if style else 0.0
+            for i, value in enumerate(values):
+                widths[i] = max(widths[i], _width(value) + extra)
+        batch.append(_row(count, values, columns, style))
+        style = ""
+        if len(batch) >= ROWS_PER_WRITE:
+            # Every lone surrogate was replaced; "replace" is only a safety net.
+            body.write("".join(batch).encode("utf-8", "replace"))
+            batch.clear()
+    body.write("".join(batch).encode("utf-8", "replace"))
+    return count, len(columns), widths
 
 
 def _write(
     handle: IO[bytes],
     rows: Iterable[Sequence[Any]],
     sheet: str,
-    bold_header: bool,
+    header: bool,
     compresslevel: int,
 ) -> int:
-    workbook = (
-        _XML_DECL + f'<workbook xmlns="{_NS_MAIN}" xmlns:r="{_NS_REL}">'
-        "<bookViews><workbookView/></bookViews><sheets>"
-        f'<sheet name="{_attribute(sheet_title(sheet))}" sheetId="1" r:id="rId1"/>'
-        "</sheets></workbook>"
-    )
-    count = 0
-    with zipfile.ZipFile(
-        handle, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=compresslevel
-    ) as package:
-        package.writestr("[Content_Types].xml", _CONTENT_TYPES)
-        package.writestr("_rels/.rels", _ROOT_RELS)
-        package.writestr("xl/workbook.xml", workbook)
-        package.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
-        package.writestr("xl/styles.xml", _STYLES)
-        with package.open("xl/worksheets/sheet1.xml", "w") as out:
-            out.write(_SHEET_START.encode())
-            columns: list[str] = []
-            batch: list[str] = []
-            style = ' s="1"' if bold_header else ""
-            for values in rows:
-                count += 1
-                if count > MAX_ROWS:
-                    raise ValueError(f"more than Excel's {MAX_ROWS:,} rows")
-                if len(values) > len(columns):
-                    if len(values) > MAX_COLUMNS:
-                        raise ValueError(f"more than Excel's {MAX_COLUMNS:,} columns")
-                    columns = [column_letter(i) for i in range(len(values))]
-                batch.append(_row(count, values, columns, style))
-                style = ""
-                if len(batch) >= ROWS_PER_WRITE:
-                    # Every lone surrogate was replaced; "replace" is only a safety net.
-                    out.write("".join(batch).encode("utf-8", "replace"))
-                    batch.clear()
-            batch.append(_SHEET_END)
-            out.write("".join(batch).encode("utf-8", "replace"))
+    title = sheet_title(sheet)
+    with tempfile.TemporaryFile() as body:
+        count, width, widths = _sheet_rows(rows, body, header)
+        last = f"{column_letter(max(width, 1) - 1)}{max(count, 1)}"
+        filtered = header and count > 0 and width > 0
+        head = (
+            _SHEET_START
+            + f'<dimension ref="{"A1" if last == "A1" else "A1:" + last}"/>'
+            + (_VIEW_FROZEN_HEADER if filtered else _VIEW)
+            + _cols(widths)
+            + "<sheetData>"
+        )
+        tail = "</sheetData>" + (f'<autoFilter ref="A1:{last}"/>' if filtered else "")
+        tail += "</worksheet>"
+        # The name Excel gives a sheet's filter range; it finds the filter without it,
+        # some other readers look for it.
+        quoted = "'" + title.replace("'", "''") + "'"
+        names = (
+            "<definedNames>"
+            '<definedName name="_xlnm._FilterDatabase" localSheetId="0" hidden="1">'
+            f"{_attribute(quoted)}!$A$1:${last.rstrip('0123456789')}${max(count, 1)}"
+            "</definedName></definedNames>"
+            if filtered
+            else ""
+        )
+        workbook = (
+            _XML_DECL + f'<workbook xmlns="{_NS_MAIN}" xmlns:r="{_NS_REL}">'
+            "<bookViews><workbookView/></bookViews><sheets>"
+            f'<sheet name="{_attribute(title)}" sheetId="1" r:id="rId1"/>'
+            f"</sheets>{names}</workbook>"
+        )
+        body.seek(0)
+        with zipfile.ZipFile(
+            handle, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=compresslevel
+        ) as package:
+            package.writestr("[Content_Types].xml", _CONTENT_TYPES)
+            package.writestr("_rels/.rels", _ROOT_RELS)
+            package.writestr("xl/workbook.xml", workbook)
+            package.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
+            package.writestr("xl/styles.xml", _STYLES)
+            with package.open("xl/worksheets/sheet1.xml", "w") as out:
+                out.write(head.encode())
+                shutil.copyfileobj(body, out, 1 << 20)
+                out.write(tail.encode())
     return count

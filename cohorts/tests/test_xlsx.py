@@ -6,7 +6,7 @@ import io
 import math
 import re
 import zipfile
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from xml.etree import ElementTree
 
@@ -119,7 +119,7 @@ def test_other_values(tmp_path):
             -math.inf,
             Decimal("2.50"),
             Decimal("sNaN"),
-            datetime(2026, 5, 4, 22, 46, 59),
+            date(1899, 12, 31),
             Status("submitted"),
         ],
     ]
@@ -131,7 +131,7 @@ def test_other_values(tmp_path):
         "#DIV/0!",
         2.5,
         "#NUM!",
-        "2026-05-04 22:46",
+        "1899-12-31",  # before Excel's dates: text
         "submitted",
     ]
     assert [c.data_type for c in sheet[2]][:3] == ["e", "e", "e"]
@@ -203,12 +203,66 @@ def test_writes_to_a_file_object():
     assert list(openpyxl.load_workbook(buffer).active.values) == [("h",), (1,)]
 
 
-def test_export_helpers_keep_formulas_neutralised():
-    rows = [["h"], [exports._cell(v) for v in ("=1+2", "+x", "@a", "-1", "plain")]]
-    handle = exports.xlsx_tempfile(iter(rows), sheet="summary")
+FORMULA_LIKE = ["=Harbour", "=1+2", "+x", "@a", "-1", '=HYPERLINK("http://evil")', "plain"]
+
+
+def test_formula_like_text_is_text_without_an_apostrophe(tmp_path):
+    """An inline string is never a formula, so it needs no apostrophe to show."""
+    handle = exports.xlsx_tempfile(iter([["h"] * 7, FORMULA_LIKE]), sheet="summary")
     with handle:
         book = openpyxl.load_workbook(handle)
+        xml = zipfile.ZipFile(handle).read("xl/worksheets/sheet1.xml").decode()
     assert book.sheetnames == ["summary"]
     (cells,) = book.active.iter_rows(min_row=2)
-    assert [c.value for c in cells] == ["'=1+2", "'+x", "'@a", "'-1", "plain"]
+    assert [c.value for c in cells] == FORMULA_LIKE
     assert all(c.data_type == "s" for c in cells)
+    assert "<f>" not in xml and 't="inlineStr"><is><t>=Harbour</t>' in xml
+
+
+def test_sized_frozen_and_filtered_for_read_only_readers(tmp_path):
+    rows = [["code", "name", "score"], ["00700", "=Harbour", 71.5], ["00005", "中文", None]]
+    path = write(tmp_path, rows)
+    # openpyxl's read-only mode (what pandas.read_excel uses) sizes the sheet from the
+    # <dimension> element: without it max_row is None and this raises.
+    sheet = openpyxl.load_workbook(path, read_only=True).active
+    assert sheet.calculate_dimension() == "A1:C3"
+    assert (sheet.max_row, sheet.max_column) == (3, 3)
+    assert [list(r) for r in sheet.iter_rows(values_only=True)] == rows
+    book = openpyxl.load_workbook(path)
+    assert book.active.freeze_panes == "A2"
+    assert book.active.auto_filter.ref == "A1:C3"
+    # Excel's own name for the filtered range.
+    xml = zipfile.ZipFile(path).read("xl/workbook.xml").decode()
+    assert '<definedName name="_xlnm._FilterDatabase" localSheetId="0" hidden="1">' in xml
+    assert "&apos;answers&apos;!$A$1:$C$3</definedName>" in xml
+    widths = {k: d.width for k, d in book.active.column_dimensions.items()}
+    assert widths["A"] >= xlsx.MIN_WIDTH and widths["B"] >= len("=Harbour")
+
+
+def test_header_only_and_headerless_sheets(tmp_path):
+    path = write(tmp_path, [["only", "a", "header"]])
+    sheet = openpyxl.load_workbook(path).active
+    assert sheet.auto_filter.ref == "A1:C1" and sheet.freeze_panes == "A2"
+    path = tmp_path / "plain.xlsx"
+    xlsx.write_workbook(str(path), [[1, 2], [3, 4]], header=False)
+    sheet = openpyxl.load_workbook(path).active
+    assert sheet.auto_filter.ref is None and sheet.freeze_panes is None
+    assert not sheet["A1"].font.b
+
+
+def test_dates_are_date_cells(tmp_path):
+    rows = [
+        ["date", "at"],
+        [date(2026, 6, 30), datetime(2026, 5, 4, 22, 46)],
+        [date(1900, 3, 1), datetime(2026, 5, 4, 0, 0, 30)],
+    ]
+    path = write(tmp_path, rows)
+    sheet = openpyxl.load_workbook(path).active
+    assert sheet["A2"].is_date and sheet["A2"].number_format == "yyyy-mm-dd"
+    assert sheet["B2"].is_date and sheet["B2"].number_format == "yyyy-mm-dd hh:mm"
+    assert sheet["A2"].value == datetime(2026, 6, 30)
+    assert sheet["B2"].value == datetime(2026, 5, 4, 22, 46)
+    assert sheet["A3"].value == datetime(1900, 3, 1)
+    assert sheet["B3"].value == datetime(2026, 5, 4, 0, 0, 30)
+    xml = zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml").decode()
+    assert '<c r="A2" s="2"><v>46203</v></c>' in xml  # Excel's serial for 2026-06-30
