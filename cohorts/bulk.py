@@ -3,6 +3,7 @@ and a ZIP of the finished PDFs written to a temporary file and streamed from the
 
 from __future__ import annotations
 
+import re
 import tempfile
 import zipfile
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from assessments import access
 from assessments.models import Assessment, ScoreSnapshot
 from reports import services as report_services
 from reports.content import previous_snapshot_ref
-from reports.models import Report, ReportStatus
+from reports.models import Report, ReportLanguage, ReportStatus
 
 from .models import Cohort
 
@@ -100,10 +101,55 @@ def cohort_reports_progress(*, cohort: Cohort, language: str, user: User) -> Pro
     return Progress(total=total, by_status=by_status, failures=failures)
 
 
+# Characters Windows refuses in a file name, every control character (C0, DEL, C1) and
+# the invisible format characters that can make a name read otherwise than it is (bidi
+# overrides: "Ab\u202efdp.exe" shows as "Abexe.pdf"; zero-width characters; BOM).
+_NOT_IN_FILE_NAME = re.compile(
+    '[/\\\\:*?"<>|\\x00-\\x1f\\x7f-\\x9f\\u200b-\\u200f\\u202a-\\u202e\\u2060-\\u2069\\ufeff]'
+)
+# The company name's share of an entry name, in UTF-8 bytes: macOS and Linux allow 255
+# bytes a name; a long Chinese name (3 bytes a character) is cut well before that.
+MAX_NAME_BYTES = 150
+
+
+def _cut(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` UTF-8 bytes, never inside a character."""
+    return text.encode("utf-8")[:limit].decode("utf-8", "ignore")
+
+
+def zip_entry_name(*, stock_code: str, name: str, language: str) -> str:
+    """`<code> <company name> (<language>).pdf`, e.g. "00700 Harbour Precision Holdings
+    Ltd (English).pdf", safe to unzip on Windows and macOS: no character either refuses,
+    no control characters, whitespace runs as one space, no trailing dot or space before
+    the suffix, the name cut to MAX_NAME_BYTES."""
+    name = " ".join(_NOT_IN_FILE_NAME.sub(" ", name).split())
+    name = _cut(name, MAX_NAME_BYTES).rstrip(". ")
+    code = _NOT_IN_FILE_NAME.sub("", stock_code)
+    label = ReportLanguage(language).label
+    return f"{code} {name} ({label}).pdf" if name else f"{code} ({label}).pdf"
+
+
+def _unique(name: str, taken: set[str]) -> str:
+    """`name`, or "<stem> (2).pdf", "(3)"... if an entry already has it (compared
+    without case, as Windows and macOS compare file names)."""
+    stem, dot, suffix = name.rpartition(".")
+    candidate, n = name, 1
+    while candidate.casefold() in taken:
+        n += 1
+        candidate = f"{stem} ({n}){dot}{suffix}"
+    taken.add(candidate.casefold())
+    return candidate
+
+
 def cohort_reports_zip(*, cohort: Cohort, language: str, user: User) -> IO[bytes]:
-    """A ZIP of the ready PDFs, built on disk (never all PDFs in memory at once)."""
+    """A ZIP of the ready PDFs, built on disk (never all PDFs in memory at once), one
+    entry per issuer named by zip_entry_name in the reports' language. zipfile marks a
+    name that is not ASCII as UTF-8 (general purpose flag bit 11), so Chinese names
+    unzip as they are."""
     if not access.can_download_cohort_reports(user=user, cohort=cohort):
         raise PermissionDenied
+    chinese = language.startswith("zh")
+    taken: set[str] = set()
     handle = tempfile.TemporaryFile()  # noqa: SIM115 - returned open, closed by the response
     with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_STORED) as archive:
         for report in (
@@ -113,9 +159,15 @@ def cohort_reports_zip(*, cohort: Cohort, language: str, user: User) -> IO[bytes
             .order_by("assessment__issuer__stock_code")
             .iterator(chunk_size=200)
         ):
+            issuer = report.assessment.issuer
+            entry_name = zip_entry_name(
+                stock_code=issuer.stock_code,
+                name=(issuer.name_zh or issuer.name_en) if chinese else issuer.name_en,
+                language=language,
+            )
             with (
                 report.file.open("rb") as pdf,
-                archive.open(f"{report.assessment.issuer.stock_code}-{language}.pdf", "w") as entry,
+                archive.open(_unique(entry_name, taken), "w") as entry,
             ):
                 for chunk in iter(lambda: pdf.read(1 << 16), b""):
                     entry.write(chunk)

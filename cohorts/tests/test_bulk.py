@@ -13,6 +13,7 @@ from assessments.tests.factories import (
     lead,
     reviewer,
 )
+from cohorts.bulk import MAX_NAME_BYTES, _unique, zip_entry_name
 from reports.models import Report, ReportStatus
 from reports.tests.conftest import submit_synthetic
 
@@ -57,7 +58,12 @@ def test_generate_all_progress_and_zip(cohort, oncommit, monkeypatch):
     assert response.status_code == 200 and response["Content-Type"] == "application/zip"
     archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
     names = archive.namelist()
-    assert len(names) == 3 and all(n.endswith("-en.pdf") for n in names)
+    issuers = sorted(
+        Report.objects.select_related("assessment__issuer").values_list(
+            "assessment__issuer__stock_code", "assessment__issuer__name_en"
+        )
+    )
+    assert names == [f"{code} {name} (English).pdf" for code, name in issuers]
     assert all(archive.read(n).startswith(b"%PDF") for n in names)
 
 
@@ -66,3 +72,50 @@ def test_bulk_scope_and_bad_language(cohort):
     assert client_for(reviewer()).get(url).status_code == 404
     assert client_for(lead()).get(f"/cohorts/{cohort.slug}/reports.zip").status_code == 404
     assert client_for(association_admin()).get(url + "?lang=fr").status_code == 404
+
+
+def test_zip_entries_in_chinese_keep_their_utf8_names(framework, eager, media, oncommit):
+    cohort = CohortFactory(framework=framework)
+    harbour = IssuerFactory(
+        stock_code="00700", name_en="Harbour Precision Holdings Ltd", name_zh="港灣精密控股有限公司"
+    )
+    plain = IssuerFactory(stock_code="00005", name_en="Plain: Co/Ltd", name_zh="")
+    for seed, issuer in enumerate((harbour, plain)):
+        submit_synthetic(issuer, framework, seed=seed, cohort=cohort)
+    admin = client_for(association_admin())
+    with oncommit(execute=True):
+        admin.post(f"/cohorts/{cohort.slug}/reports/", {"lang": "zh-hant"})
+    response = admin.get(f"/cohorts/{cohort.slug}/reports.zip?lang=zh-hant")
+    data = b"".join(response.streaming_content)
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    assert archive.namelist() == [
+        "00005 Plain Co Ltd (繁體中文).pdf",  # no Chinese name: the English one, made safe
+        "00700 港灣精密控股有限公司 (繁體中文).pdf",
+    ]
+    chinese = archive.getinfo("00700 港灣精密控股有限公司 (繁體中文).pdf")
+    assert chinese.flag_bits & 0x800  # "language encoding flag": the name is UTF-8
+    assert "港灣精密控股有限公司".encode() in data
+
+
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("Harbour Precision Holdings Ltd", "00700 Harbour Precision Holdings Ltd (English).pdf"),
+        ('A/B\\C: "D" <E> | F? G*', "00700 A B C D E F G (English).pdf"),
+        ("Tab\tand\nnew line\x00\x7f\x85 Ltd.", "00700 Tab and new line Ltd (English).pdf"),
+        ("Ab\u202efdp.exe", "00700 Ab fdp.exe (English).pdf"),  # no bidi override
+        ("...", "00700 (English).pdf"),
+        ("", "00700 (English).pdf"),
+    ],
+)
+def test_zip_entry_names_are_safe_to_unzip(name, expected):
+    assert zip_entry_name(stock_code="00700", name=name, language="en") == expected
+
+
+def test_zip_entry_names_are_short_and_unique():
+    long = zip_entry_name(stock_code="00700", name="港" * 200, language="zh-hant")
+    assert long == "00700 " + "港" * (MAX_NAME_BYTES // 3) + " (繁體中文).pdf"
+    assert len(long.encode()) < 255
+    taken: set[str] = set()
+    names = [_unique(n, taken) for n in ("a.pdf", "A.pdf", "a.pdf", "b.pdf")]
+    assert names == ["a.pdf", "A (2).pdf", "a (3).pdf", "b.pdf"]
