@@ -1,8 +1,20 @@
 """Cohort results as CSV or XLSX, row by row, never the whole export in memory.
 
-Two shapes: `summary` (one row per issuer: profile, status and scores) and `answers`
-(the long format: one row per answer). Any text cell that a spreadsheet would read as a
-formula (=, +, -, @, tab, CR, LF at the start) is prefixed with an apostrophe.
+Two shapes: `summary` (one row per issuer: profile, contact and invitation, progress,
+deadline, status and scores: the list the association follows up from) and `answers`
+(the long format: one row per answer). Everything a person reads is in the export's
+language (`lang`): headers, statuses, boards, industries, questions, shifts, choices,
+Yes / No; the stock code and the question's code stay as the keys analysts join on.
+
+The row builders yield typed values: text, numbers, `date`, aware `datetime` (None for
+nothing). Each format writes them its own way:
+* CSV has no cell types, so a spreadsheet opening it runs any text that starts like a
+  formula (=, +, -, @, tab, CR, LF): such text gets an apostrophe in front (OWASP's
+  advice against CSV injection). Dates are ISO 8601, date-times in Hong Kong time with
+  their offset (2026-05-04T22:46:59+08:00).
+* XLSX text cells are text whatever they start with, so they are written as they are
+  ("=Harbour" reads "=Harbour"); dates and date-times are date cells in Hong Kong local
+  time (Excel has no time zones).
 """
 
 from __future__ import annotations
@@ -10,18 +22,26 @@ from __future__ import annotations
 import csv
 import tempfile
 from collections.abc import Iterable, Iterator
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import IO, Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import OuterRef, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from accounts.selectors import Contact, issuer_contacts
 from assessments import access, kinds
-from assessments.models import Answer, Assessment, ScoreComponent, ScoreSnapshot
+from assessments.models import (
+    Answer,
+    Assessment,
+    AssessmentStatus,
+    Confidence,
+    ScoreComponent,
+    ScoreSnapshot,
+)
 from assessments.selectors import framework_of
 
 from . import xlsx
@@ -31,23 +51,61 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 KINDS = ("summary", "answers")
 FORMATS = ("csv", "xlsx")
 
+# An answer counts as answered when it holds a value, "don't know" or "not applicable"
+# (models.AnswerValueFields.is_answered), here as a filter for counting in the database.
+ANSWERED = (
+    Q(level__isnull=False)
+    | ~Q(choice="")
+    | Q(number__isnull=False)
+    | Q(dont_know=True)
+    | Q(not_applicable=True)
+)
+
 
 def neutralise(value: Any) -> Any:
+    """Text a spreadsheet would run as a formula, with an apostrophe in front (CSV)."""
     if isinstance(value, str) and value.startswith(FORMULA_START):
         return "'" + value
     return value
 
 
-def _cell(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, datetime):
-        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+def _csv_cell(value: Any) -> Any:
+    kind = type(value)
+    if kind is str:
+        return "'" + value if value.startswith(FORMULA_START) else value
+    if value is None:
+        return ""
+    if kind is datetime:
+        return timezone.localtime(value).isoformat(timespec="seconds")
+    if kind is date:
+        return value.isoformat()
     return neutralise(value)
 
 
+def _xlsx_cell(value: Any) -> Any:
+    if type(value) is datetime and value.tzinfo is not None:
+        return timezone.localtime(value).replace(tzinfo=None)
+    if type(value) is Decimal:
+        return float(value)
+    return value
+
+
+def _yes_no(flag: bool) -> str:
+    return _("Yes") if flag else _("No")
+
+
+def _lead(contacts: list[Contact]) -> Contact | None:
+    """The contact the association follows up with: the (first) lead, else whoever
+    acts for the issuer (contacts come leads first)."""
+    return contacts[0] if contacts else None
+
+
 def summary_rows(cohort: Cohort, language: str) -> Iterator[list[Any]]:
-    """Header, then one row per issuer enrolled in the cohort (its latest scores)."""
+    """Header, then one row per issuer enrolled in the cohort (its latest scores).
+
+    A constant number of queries whatever the cohort's size: the assessments, their
+    latest snapshots, those snapshots' shift scores, the answered counts and the
+    contacts (accounts.selectors.issuer_contacts)."""
     with translation.override(language):
         fw = framework_of(cohort.framework)
         shifts = [s.code for s in fw.shifts]
@@ -60,9 +118,18 @@ def summary_rows(cohort: Cohort, language: str) -> Iterator[list[Any]]:
             _("market capitalisation"),
             _("annual revenue"),
             _("employees"),
+            _("Contact"),
+            _("Contact's e-mail"),
+            _("Invitation"),
+            _("Last login"),
             _("Status"),
+            _("Answered"),
+            _("Questions"),
+            _("Deadline"),
+            _("Extended until"),
             _("Submitted"),
             _("Overall score"),
+            _("Provisional"),
             _("Maturity level"),
             _("Path"),
             _("Completeness"),
@@ -71,7 +138,7 @@ def summary_rows(cohort: Cohort, language: str) -> Iterator[list[Any]]:
         latest = ScoreSnapshot.objects.filter(assessment=OuterRef("pk")).order_by(
             "-created_at", "-pk"
         )
-        assessments = (
+        assessments = list(
             Assessment.objects.filter(cohort=cohort)
             .select_related("issuer")
             .annotate(snapshot_id=Subquery(latest.values("pk")[:1]))
@@ -81,7 +148,7 @@ def summary_rows(cohort: Cohort, language: str) -> Iterator[list[Any]]:
         snapshots = {
             s.pk: s
             for s in ScoreSnapshot.objects.filter(pk__in=snapshot_ids).only(
-                "pk", "overall_score", "maturity_level", "tier", "completeness"
+                "pk", "overall_score", "maturity_level", "tier", "completeness", "provisional"
             )
         }
         shift_scores: dict[int, dict[str, Any]] = {}
@@ -89,43 +156,73 @@ def summary_rows(cohort: Cohort, language: str) -> Iterator[list[Any]]:
             snapshot_id__in=snapshot_ids, kind=ScoreComponent.Kind.SHIFT
         ).values_list("snapshot_id", "code", "score"):
             shift_scores.setdefault(snapshot_id, {})[code] = score
+        progress = {
+            pk: (answered, total)
+            for pk, answered, total in Answer.objects.filter(assessment__cohort=cohort)
+            .values("assessment_id")
+            .annotate(answered=Count("pk", filter=ANSWERED), total=Count("pk"))
+            .values_list("assessment_id", "answered", "total")
+        }
+        contacts = issuer_contacts(issuer_ids={a.issuer_id for a in assessments})
         tiers = {t.code: t.name.get(language) for t in fw.tiers}
         for a in assessments:
+            a.cohort = cohort  # for a.deadline, without a query per row
             issuer = a.issuer
             snap = snapshots.get(a.snapshot_id)
             scores = shift_scores.get(a.snapshot_id, {})
+            lead = _lead(contacts.get(issuer.pk, []))
+            answered, total = progress.get(a.pk, (0, 0))
             yield [
-                _cell(v)
-                for v in (
-                    issuer.stock_code,
-                    issuer.name_en,
-                    issuer.name_zh,
-                    issuer.get_board_display(),
-                    issuer.get_industry_display(),
-                    issuer.get_market_cap_band_display(),
-                    issuer.get_revenue_band_display(),
-                    issuer.get_employee_band_display(),
-                    a.get_status_display(),
-                    a.submitted_at,
-                    snap.overall_score if snap else None,
-                    snap.maturity_level if snap else None,
-                    tiers.get(snap.tier, "") if snap else "",
-                    snap.completeness if snap else None,
-                    *[scores.get(code) for code in shifts],
-                )
+                issuer.stock_code,
+                issuer.name_en,
+                issuer.name_zh,
+                issuer.get_board_display(),
+                issuer.get_industry_display(),
+                issuer.get_market_cap_band_display(),
+                issuer.get_revenue_band_display(),
+                issuer.get_employee_band_display(),
+                lead.full_name if lead else "",
+                lead.email if lead else "",
+                lead.status_label if lead else "",
+                lead.last_login if lead else None,
+                a.get_status_display(),
+                answered,
+                total,
+                a.deadline,
+                a.extended_until,
+                a.submitted_at,
+                snap.overall_score if snap else None,
+                _yes_no(snap.provisional) if snap else "",
+                snap.maturity_level if snap else None,
+                tiers.get(snap.tier, "") if snap else "",
+                snap.completeness if snap else None,
+                *[scores.get(code) for code in shifts],
             ]
 
 
 def answer_rows(cohort: Cohort, language: str) -> Iterator[list[Any]]:
-    """Header, then every answer of every assessment in the cohort (long format).
+    """Header, then every answer of every assessment in the cohort (long format), in
+    one query read in chunks.
 
-    One column per Answer value column an item kind stores answers in (kinds.py)."""
+    The question's code stays beside its text: texts are long, can be reworded in a new
+    framework version and differ by language, while the code is what analysts pivot and
+    join on (and what `export_framework` lists). One column per Answer value column an
+    item kind stores answers in (kinds.py); a choice is written as its label."""
     columns = kinds.value_columns()
     with translation.override(language):
+        fw = framework_of(cohort.framework)
+        items = {item.code: item for item in fw.iter_items()}
+        shifts = {s.code: s.name.get(language) for s in fw.shifts}
+        dimensions = {d.code: d.name.get(language) for s in fw.shifts for d in s.dimensions}
+        statuses = {value: str(label) for value, label in AssessmentStatus.choices}
+        confidences = {value: str(label) for value, label in Confidence.choices}
+        confidences[""] = ""
+        yes, no = _("Yes"), _("No")
         yield [
             _("HKEX stock code"),
-            _("name (English)"),
+            _("Company"),
             _("Status"),
+            _("Question code"),
             _("Question"),
             _("Shift"),
             _("Dimension"),
@@ -142,6 +239,7 @@ def answer_rows(cohort: Cohort, language: str) -> Iterator[list[Any]]:
             .values_list(
                 "assessment__issuer__stock_code",
                 "assessment__issuer__name_en",
+                "assessment__issuer__name_zh",
                 "assessment__status",
                 "item__code",
                 "item__shift_code",
@@ -154,8 +252,36 @@ def answer_rows(cohort: Cohort, language: str) -> Iterator[list[Any]]:
                 "updated_at",
             )
         )
+        chinese = language.startswith("zh")
+        names = [name for name, _label in columns]
+        choice_at = names.index("choice") if "choice" in names else None
+        n = len(columns)
         for row in rows.iterator(chunk_size=2000):
-            yield [_cell(v) for v in row]
+            code, name_en, name_zh, status, item_code, shift, dimension = row[:7]
+            values = list(row[7 : 7 + n])
+            dont_know, not_applicable, note, confidence, changed = row[7 + n :]
+            item = items.get(item_code)
+            if choice_at is not None and values[choice_at]:
+                values[choice_at] = (
+                    kinds.answer_code_text(item, values[choice_at], language)
+                    if item is not None
+                    else values[choice_at]
+                )
+            yield [
+                code,
+                (name_zh or name_en) if chinese else name_en,
+                statuses.get(status, status),
+                item_code,
+                item.text.get(language) if item is not None else item_code,
+                shifts.get(shift, shift),
+                dimensions.get(dimension, dimension),
+                *values,
+                yes if dont_know else no,
+                yes if not_applicable else no,
+                note,
+                confidences.get(confidence, confidence),
+                changed,
+            ]
 
 
 def rows_for(kind: str, cohort: Cohort, language: str) -> Iterator[list[Any]]:
@@ -180,10 +306,11 @@ class _Line:
 
 
 def csv_stream(rows: Iterable[list[Any]]) -> Iterator[str]:
+    """The rows as CSV text: formulas neutralised, dates in ISO 8601 (Hong Kong time)."""
     writer = csv.writer(_Line())
     yield "\ufeff"  # so Excel opens UTF-8 (Chinese names) correctly
     for row in rows:
-        yield writer.writerow(["" if v is None else v for v in row])
+        yield writer.writerow([_csv_cell(v) for v in row])
 
 
 def write_csv(rows: Iterable[list[Any]], handle: IO[str]) -> None:
@@ -191,10 +318,16 @@ def write_csv(rows: Iterable[list[Any]], handle: IO[str]) -> None:
         handle.write(chunk)
 
 
+def xlsx_values(rows: Iterable[list[Any]]) -> Iterator[list[Any]]:
+    """The rows as cohorts.xlsx writes them: date-times in Hong Kong local time."""
+    for row in rows:
+        yield [_xlsx_cell(v) for v in row]
+
+
 def write_xlsx(rows: Iterable[list[Any]], path: str, sheet: str) -> None:
-    """A one-sheet workbook, header row in bold, streamed: each row is compressed into the
-    file as it is written (cohorts.xlsx; text stays text, never a formula)."""
-    xlsx.write_workbook(path, rows, sheet)
+    """A one-sheet workbook, header row in bold, frozen and filtered, streamed
+    (cohorts.xlsx; text stays text, never a formula)."""
+    xlsx.write_workbook(path, xlsx_values(rows), sheet)
 
 
 def xlsx_tempfile(rows: Iterable[list[Any]], sheet: str) -> IO[bytes]:

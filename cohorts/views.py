@@ -9,7 +9,7 @@ from django.db.models import Count
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -33,7 +33,8 @@ def export(request: AuthedRequest, slug: str, fmt: str) -> StreamingHttpResponse
     """Cohort results for admins and the cohort's reviewers; 404 for everyone else."""
     cohort = selectors.cohort_for_user(user=request.user, slug=slug)
     kind = request.GET.get("kind", "summary")
-    language = request.GET.get("lang", "en")
+    # Without ?lang= the export speaks the reader's language (the page they clicked on).
+    language = request.GET.get("lang") or _ui_language()
     if (
         fmt not in exports.FORMATS
         or kind not in exports.KINDS
@@ -90,6 +91,11 @@ def dashboard(request: AuthedRequest, slug: str) -> HttpResponse:
 def cohort_list(request: AuthedRequest) -> HttpResponse:
     cohorts = selectors.cohorts_visible_to(request.user).annotate(n=Count("assessments"))
     return render(request, "cohorts/list.html", {"cohorts": cohorts})
+
+
+def _ui_language() -> str:
+    language = (translation.get_language() or "en").lower()
+    return language if language in ReportLanguage.values else "en"
 
 
 def _language(request: AuthedRequest) -> str:
