@@ -64,7 +64,39 @@ def find_cohort() -> dict[str, Any] | None:
         "slug": cohort.slug,
         "issuers": assessments.count(),
         "submitted": assessments.filter(submitted_at__isnull=False).count(),
+        "contacts_added": ensure_contacts(cohort),
     }
+
+
+def ensure_contacts(cohort: Any) -> int:
+    """A lead for every issuer of the cohort that has no contact (the generated market
+    has none), so the summary's contact columns are measured on real rows: half of them
+    have logged in, half were only invited. Returns how many were added."""
+    from django.contrib.auth.hashers import make_password
+    from django.utils import timezone
+
+    from accounts.models import Issuer, Role, User
+    from accounts.selectors import issuer_contacts
+
+    ids = list(Issuer.objects.filter(assessments__cohort=cohort).values_list("pk", flat=True))
+    have = issuer_contacts(issuer_ids=ids)
+    now = timezone.now()
+    unusable = make_password(None)
+    usable = make_password("bench-contact-password")
+    users = [
+        User(
+            email=f"lead-{pk}@bench.example",
+            full_name=f"Lead {pk}",
+            role=Role.ISSUER_LEAD,
+            issuer_id=pk,
+            password=usable if pk % 2 else unusable,
+            last_login=now if pk % 2 else None,
+        )
+        for pk in ids
+        if pk not in have
+    ]
+    User.objects.bulk_create(users, batch_size=1000)
+    return len(users)
 
 
 def run_exports(

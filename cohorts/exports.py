@@ -42,6 +42,7 @@ from assessments.models import (
     ScoreComponent,
     ScoreSnapshot,
 )
+from assessments.presenters import answer_text
 from assessments.selectors import framework_of
 
 from . import xlsx
@@ -200,14 +201,29 @@ def summary_rows(cohort: Cohort, language: str) -> Iterator[list[Any]]:
             ]
 
 
+class _Stored:
+    """One answer row's stored value, as kinds.StoredValue (reused row after row)."""
+
+    __slots__ = ("choice", "dont_know", "level", "not_applicable", "number")
+
+    def __init__(self) -> None:
+        self.level: int | None = None
+        self.choice = ""
+        self.number: Decimal | None = None
+        self.dont_know = False
+        self.not_applicable = False
+
+
 def answer_rows(cohort: Cohort, language: str) -> Iterator[list[Any]]:
     """Header, then every answer of every assessment in the cohort (long format), in
     one query read in chunks.
 
     The question's code stays beside its text: texts are long, can be reworded in a new
     framework version and differ by language, while the code is what analysts pivot and
-    join on (and what `export_framework` lists). One column per Answer value column an
-    item kind stores answers in (kinds.py); a choice is written as its label."""
+    join on (and what `export_framework` lists). The answer in words ("Answer", as the
+    review page words it: the level's text, the choice's label, the figure with its unit,
+    "Don't know"...) comes first; then, for analysis, one column per Answer value column
+    an item kind stores answers in (kinds.py), as stored."""
     columns = kinds.value_columns()
     with translation.override(language):
         fw = framework_of(cohort.framework)
@@ -226,6 +242,7 @@ def answer_rows(cohort: Cohort, language: str) -> Iterator[list[Any]]:
             _("Question"),
             _("Shift"),
             _("Dimension"),
+            _("Answer"),
             *[str(label) for _name, label in columns],
             _("Don't know"),
             _("Not applicable"),
@@ -254,19 +271,16 @@ def answer_rows(cohort: Cohort, language: str) -> Iterator[list[Any]]:
         )
         chinese = language.startswith("zh")
         names = [name for name, _label in columns]
-        choice_at = names.index("choice") if "choice" in names else None
         n = len(columns)
+        value = _Stored()
         for row in rows.iterator(chunk_size=2000):
             code, name_en, name_zh, status, item_code, shift, dimension = row[:7]
-            values = list(row[7 : 7 + n])
+            values = row[7 : 7 + n]
             dont_know, not_applicable, note, confidence, changed = row[7 + n :]
             item = items.get(item_code)
-            if choice_at is not None and values[choice_at]:
-                values[choice_at] = (
-                    kinds.answer_code_text(item, values[choice_at], language)
-                    if item is not None
-                    else values[choice_at]
-                )
+            for name, stored in zip(names, values, strict=True):
+                setattr(value, name, stored)
+            value.dont_know, value.not_applicable = dont_know, not_applicable
             yield [
                 code,
                 (name_zh or name_en) if chinese else name_en,
@@ -275,6 +289,7 @@ def answer_rows(cohort: Cohort, language: str) -> Iterator[list[Any]]:
                 item.text.get(language) if item is not None else item_code,
                 shifts.get(shift, shift),
                 dimensions.get(dimension, dimension),
+                answer_text(item, value, language) if item is not None else "",
                 *values,
                 yes if dont_know else no,
                 yes if not_applicable else no,

@@ -221,8 +221,9 @@ def test_a_new_kind_goes_through_parse_form_save_score_words_and_export(
     assessment.cohort = CohortFactory(framework=version)
     assessment.save()
     header, *rows = exports.rows_for("answers", assessment.cohort, "en")
-    row = next(r for r in rows if r[header.index("Question")] == CODE)
+    row = next(r for r in rows if r[header.index("Question code")] == CODE)
     assert row[header.index("Figure")] == 40.0
+    assert row[header.index("Answer")] == "40 % of staff"  # the kind's own words
 
     # Synthetic data: the generators ask the kind too.
     profile = demo.Profile(base=2.0, bias={}, dont_know_rate=0.0)

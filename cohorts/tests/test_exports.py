@@ -214,6 +214,7 @@ ANSWERS_EN = [
     "Question",
     "Shift",
     "Dimension",
+    "Answer",
     "Level",
     "Choice",
     "Figure",
@@ -311,28 +312,39 @@ def test_summary_in_chinese(round_):
 def test_answers_use_question_text_and_labels_in_both_languages(round_, framework):
     fw = framework_of(framework)
     items = {item.code: item for item in fw.iter_items()}
+    shifts = {s.code: s for s in fw.shifts}
+    stored = {a.item.code: a for a in Answer.objects.filter(assessment__issuer__stock_code="00700")}
     for language, yes, no in (("en", "Yes", "No"), ("zh-hant", "是", "否")):
         rows = list(rows_for("answers", round_, language))
         with translation.override(language):
             assert rows[0] == [translation.gettext(h) for h in ANSWERS_EN]
-        answers = [row for row in rows[1:] if row[0] == "00700"]
-        assert {row[1] for row in answers} == {
+            submitted = str(AssessmentStatus.SUBMITTED.label)
+            words = {"Don't know": translation.gettext("Don't know")}
+        answers = [dict(zip(ANSWERS_EN, row, strict=True)) for row in rows[1:]]
+        harbour = [row for row in answers if row["HKEX stock code"] == "00700"]
+        assert {row["Company"] for row in harbour} == {
             "=Harbour Precision Holdings Ltd" if language == "en" else "港灣精密控股有限公司"
         }
-        for row in answers:
-            item = items[row[3]]
-            assert row[4] == item.text.get(language) and row[4] != item.code
-            assert row[5] == next(
-                s.name.get(language) for s in fw.shifts if s.code == item.shift_code
-            )
-            assert row[10] in (yes, no) and row[11] in (yes, no)
-            if row[8]:  # a choice is its label, never its code
-                assert row[8] in {o.label.get(language) for o in item.options}
-        with translation.override(language):
-            submitted = str(AssessmentStatus.SUBMITTED.label)
-        assert {row[2] for row in answers} == {submitted}
-        quiet = [row for row in rows[1:] if row[0] == "00005"]
-        assert quiet and all(row[1] == "Quiet Ltd" for row in quiet)  # no Chinese name
+        assert {row["Status"] for row in harbour} == {submitted}
+        kinds_seen = set()
+        for row in harbour:
+            item = items[row["Question code"]]
+            answer = stored[item.code]
+            assert row["Question"] == item.text.get(language) != item.code
+            assert row["Shift"] == shifts[item.shift_code].name.get(language)
+            assert row["Don't know"] in (yes, no) and row["Not applicable"] in (yes, no)
+            assert row["Don't know"] == (yes if answer.dont_know else no)
+            if answer.dont_know:
+                assert row["Answer"] == words["Don't know"]
+            elif answer.choice:  # a choice in words is its label, never its code
+                kinds_seen.add("choice")
+                assert row["Answer"] == item.option(answer.choice).label.get(language)
+            elif answer.level:
+                kinds_seen.add("level")
+                assert row["Answer"].endswith(item.levels[answer.level - 1].get(language))
+        assert kinds_seen == {"choice", "level"}
+        quiet = [row for row in answers if row["HKEX stock code"] == "00005"]
+        assert quiet and all(row["Company"] == "Quiet Ltd" for row in quiet)  # no Chinese name
 
 
 def test_dates_are_iso_in_csv_and_date_cells_in_xlsx(round_, tmp_path):
