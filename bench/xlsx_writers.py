@@ -53,6 +53,9 @@ def _setup() -> Any:
 
 def write_with_xlsxwriter(rows: Any, path: str, sheet: str) -> int:
     import xlsxwriter  # type: ignore[import-untyped]
+    from django.utils import timezone
+
+    tz = timezone.get_current_timezone()
 
     book = xlsxwriter.Workbook(
         path,
@@ -86,6 +89,8 @@ def write_with_xlsxwriter(rows: Any, path: str, sheet: str) -> int:
             elif value is None:
                 continue
             elif kind is datetime:
+                if value.tzinfo is not None:  # Hong Kong wall-clock time, as cohorts.xlsx
+                    value = value.astimezone(tz).replace(tzinfo=None)
                 write_datetime(r, c, value, moment)
             elif kind is date:
                 write_datetime(r, c, value, day)
@@ -99,11 +104,11 @@ def write_with_xlsxwriter(rows: Any, path: str, sheet: str) -> int:
 
 def one(writer: str, kind: str, out: str) -> None:
     cohort = _setup()
-    from cohorts import exports, xlsx
+    from cohorts import exports
 
-    rows = exports.xlsx_values(exports.rows_for(kind, cohort, "en"))
+    rows = exports.rows_for(kind, cohort, "en")
     if writer == "own":
-        xlsx.write_workbook(out, rows, kind)
+        exports.write_xlsx(rows, out, kind)
     else:
         write_with_xlsxwriter(rows, out, kind)
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import csv
 import tempfile
 from collections.abc import Iterable, Iterator
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from decimal import Decimal
 from typing import IO, Any
 
@@ -70,25 +70,17 @@ def neutralise(value: Any) -> Any:
     return value
 
 
-def _csv_cell(value: Any) -> Any:
-    kind = type(value)
-    if kind is str:
-        return "'" + value if value.startswith(FORMULA_START) else value
+def _csv_other(value: Any, tz: tzinfo) -> Any:
+    """A CSV cell for anything but text (text is neutralised inline, see csv_stream)."""
     if value is None:
         return ""
-    if kind is datetime:
-        return timezone.localtime(value).isoformat(timespec="seconds")
-    if kind is date:
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(tz)
+        return value.isoformat(timespec="seconds")
+    if isinstance(value, date):
         return value.isoformat()
     return neutralise(value)
-
-
-def _xlsx_cell(value: Any) -> Any:
-    if type(value) is datetime and value.tzinfo is not None:
-        return timezone.localtime(value).replace(tzinfo=None)
-    if type(value) is Decimal:
-        return float(value)
-    return value
 
 
 def _yes_no(flag: bool) -> str:
@@ -228,6 +220,7 @@ def answer_rows(cohort: Cohort, language: str) -> Iterator[list[Any]]:
     with translation.override(language):
         fw = framework_of(cohort.framework)
         items = {item.code: item for item in fw.iter_items()}
+        questions = {code: item.text.get(language) for code, item in items.items()}
         shifts = {s.code: s.name.get(language) for s in fw.shifts}
         dimensions = {d.code: d.name.get(language) for s in fw.shifts for d in s.dimensions}
         statuses = {value: str(label) for value, label in AssessmentStatus.choices}
@@ -273,23 +266,30 @@ def answer_rows(cohort: Cohort, language: str) -> Iterator[list[Any]]:
         names = [name for name, _label in columns]
         n = len(columns)
         value = _Stored()
+        # The same answer to the same question reads the same: word it once.
+        words: dict[tuple[Any, ...], str] = {}
         for row in rows.iterator(chunk_size=2000):
             code, name_en, name_zh, status, item_code, shift, dimension = row[:7]
             values = row[7 : 7 + n]
             dont_know, not_applicable, note, confidence, changed = row[7 + n :]
             item = items.get(item_code)
-            for name, stored in zip(names, values, strict=True):
-                setattr(value, name, stored)
-            value.dont_know, value.not_applicable = dont_know, not_applicable
+            key = (item_code, dont_know, not_applicable, *values)
+            answer = words.get(key)
+            if answer is None:
+                for name, stored in zip(names, values, strict=True):
+                    setattr(value, name, stored)
+                value.dont_know, value.not_applicable = dont_know, not_applicable
+                answer = answer_text(item, value, language) if item is not None else ""
+                words[key] = answer
             yield [
                 code,
                 (name_zh or name_en) if chinese else name_en,
                 statuses.get(status, status),
                 item_code,
-                item.text.get(language) if item is not None else item_code,
+                questions.get(item_code, item_code),
                 shifts.get(shift, shift),
                 dimensions.get(dimension, dimension),
-                answer_text(item, value, language) if item is not None else "",
+                answer,
                 *values,
                 yes if dont_know else no,
                 yes if not_applicable else no,
@@ -323,9 +323,18 @@ class _Line:
 def csv_stream(rows: Iterable[list[Any]]) -> Iterator[str]:
     """The rows as CSV text: formulas neutralised, dates in ISO 8601 (Hong Kong time)."""
     writer = csv.writer(_Line())
+    tz = timezone.get_current_timezone()
     yield "\ufeff"  # so Excel opens UTF-8 (Chinese names) correctly
     for row in rows:
-        yield writer.writerow([_csv_cell(v) for v in row])
+        # Text, most cells, without a call per cell.
+        yield writer.writerow(
+            [
+                ("'" + v if v.startswith(FORMULA_START) else v)
+                if type(v) is str
+                else _csv_other(v, tz)
+                for v in row
+            ]
+        )
 
 
 def write_csv(rows: Iterable[list[Any]], handle: IO[str]) -> None:
@@ -333,16 +342,10 @@ def write_csv(rows: Iterable[list[Any]], handle: IO[str]) -> None:
         handle.write(chunk)
 
 
-def xlsx_values(rows: Iterable[list[Any]]) -> Iterator[list[Any]]:
-    """The rows as cohorts.xlsx writes them: date-times in Hong Kong local time."""
-    for row in rows:
-        yield [_xlsx_cell(v) for v in row]
-
-
 def write_xlsx(rows: Iterable[list[Any]], path: str, sheet: str) -> None:
-    """A one-sheet workbook, header row in bold, frozen and filtered, streamed
-    (cohorts.xlsx; text stays text, never a formula)."""
-    xlsx.write_workbook(path, xlsx_values(rows), sheet)
+    """A one-sheet workbook, header row in bold, frozen and filtered, date-times in Hong
+    Kong local time, streamed (cohorts.xlsx; text stays text, never a formula)."""
+    xlsx.write_workbook(path, rows, sheet, tz=timezone.get_current_timezone())
 
 
 def xlsx_tempfile(rows: Iterable[list[Any]], sheet: str) -> IO[bytes]:

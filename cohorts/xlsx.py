@@ -33,8 +33,8 @@ market-wide answers export, which page cache makes a ~0.1 s copy).
 Values: str -> inline string (an empty string is an empty text cell, as XlsxWriter
 wrote it), int/float -> number, bool -> boolean, None -> no cell, date -> a date cell
 (a serial number styled yyyy-mm-dd), datetime -> a date-time cell (yyyy-mm-dd hh:mm) in
-its own wall-clock time (the caller converts aware values to the zone it wants; Excel
-has no time zones). NaN and infinities, which a number cell cannot hold, become the
+the wall-clock time of `tz` if it is aware and `tz` is given, else in its own (Excel has
+no time zones). NaN and infinities, which a number cell cannot hold, become the
 error values #NUM! and #DIV/0! (as XlsxWriter's `nan_inf_to_errors` option writes them).
 Anything else is written as its str(). Nothing is ever written as a formula: a text cell
 is text whatever it starts with, so "=Harbour" reads back as "=Harbour" with no
@@ -73,7 +73,7 @@ import shutil
 import tempfile
 import zipfile
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime, time
+from datetime import date, datetime, time, tzinfo
 from decimal import Decimal
 from typing import IO, Any
 
@@ -265,11 +265,13 @@ def _serial(value: date) -> float | None:
     return float((value - _EPOCH.date()).days)
 
 
-def _other(value: Any, style: str = "") -> tuple[str, str]:
+def _other(value: Any, style: str = "", tz: tzinfo | None = None) -> tuple[str, str]:
     """(style and t attributes, cell body) for a value that is not exactly a str, int or
     float: NaN and infinities, subclasses (IntEnum, numpy floats, str enums), Decimal,
     dates. `style` is the row's (the header's bold); a date without one gets its own."""
     if isinstance(value, date):
+        if tz is not None and isinstance(value, datetime) and value.tzinfo is not None:
+            value = value.astimezone(tz)
         serial = _serial(value)
         if serial is not None:
             if not style:
@@ -301,7 +303,9 @@ def _other(value: Any, style: str = "") -> tuple[str, str]:
     return style + ' t="inlineStr"', f"<is><t>{text}</t></is>"
 
 
-def _row(number: int, values: Sequence[Any], columns: list[str], style: str) -> str:
+def _row(
+    number: int, values: Sequence[Any], columns: list[str], style: str, tz: tzinfo | None
+) -> str:
     """One <row> element. `columns` holds the letters of at least len(values) columns;
     `style` is "" or ' s="1"'. The common types are handled inline, without a call."""
     cells: list[str] = []
@@ -327,7 +331,7 @@ def _row(number: int, values: Sequence[Any], columns: list[str], style: str) -> 
         elif kind is bool:
             append(f'<c r="{column}{number}"{style} t="b"><v>{value:d}</v></c>')
         else:
-            attributes, body = _other(value, style)
+            attributes, body = _other(value, style, tz)
             append(f'<c r="{column}{number}"{attributes}>{body}</c>')
     return f'<row r="{number}">{"".join(cells)}</row>'
 
@@ -364,11 +368,13 @@ def write_workbook(
     sheet: str = "Sheet1",
     *,
     header: bool = True,
+    tz: tzinfo | None = None,
     compresslevel: int = COMPRESSLEVEL,
 ) -> int:
     """Write `rows` (sequences of cell values) as a one-sheet XLSX workbook. Returns the
     number of rows. With `header` (the default) the first row is the header: bold,
-    frozen, and the autofilter covers it and every row below.
+    frozen, and the autofilter covers it and every row below. Aware datetimes are
+    written in `tz`'s wall-clock time when it is given.
 
     Memory stays flat: rows are consumed one by one and written to a temporary file,
     then compressed into the ZIP file behind the sheet's head (see the module's
@@ -379,16 +385,16 @@ def write_workbook(
     if isinstance(path_or_file, str):
         with open(path_or_file, "wb") as handle:
             try:
-                return _write(handle, rows, sheet, header, compresslevel)
+                return _write(handle, rows, sheet, header, tz, compresslevel)
             except BaseException:
                 handle.seek(0)
                 handle.truncate()
                 raise
-    return _write(path_or_file, rows, sheet, header, compresslevel)
+    return _write(path_or_file, rows, sheet, header, tz, compresslevel)
 
 
 def _sheet_rows(
-    rows: Iterable[Sequence[Any]], body: IO[bytes], header: bool
+    rows: Iterable[Sequence[Any]], body: IO[bytes], header: bool, tz: tzinfo | None
 ) -> tuple[int, int, list[float]]:
     """The <row> elements of `rows`, written to `body`; returns (rows, columns, widths)."""
     count = 0
@@ -410,7 +416,7 @@ def _sheet_rows(
             extra = 2.0 if style else 0.0
             for i, value in enumerate(values):
                 widths[i] = max(widths[i], _width(value) + extra)
-        batch.append(_row(count, values, columns, style))
+        batch.append(_row(count, values, columns, style, tz))
         style = ""
         if len(batch) >= ROWS_PER_WRITE:
             # Every lone surrogate was replaced; "replace" is only a safety net.
@@ -425,11 +431,12 @@ def _write(
     rows: Iterable[Sequence[Any]],
     sheet: str,
     header: bool,
+    tz: tzinfo | None,
     compresslevel: int,
 ) -> int:
     title = sheet_title(sheet)
     with tempfile.TemporaryFile() as body:
-        count, width, widths = _sheet_rows(rows, body, header)
+        count, width, widths = _sheet_rows(rows, body, header, tz)
         last = f"{column_letter(max(width, 1) - 1)}{max(count, 1)}"
         filtered = header and count > 0 and width > 0
         head = (

@@ -6,9 +6,10 @@ import io
 import math
 import re
 import zipfile
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from xml.etree import ElementTree
+from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
@@ -266,3 +267,12 @@ def test_dates_are_date_cells(tmp_path):
     assert sheet["B3"].value == datetime(2026, 5, 4, 0, 0, 30)
     xml = zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml").decode()
     assert '<c r="A2" s="2"><v>46203</v></c>' in xml  # Excel's serial for 2026-06-30
+
+
+def test_aware_datetimes_in_the_given_zone(tmp_path):
+    at = datetime(2026, 5, 4, 15, 30, tzinfo=UTC)
+    path = tmp_path / "tz.xlsx"
+    xlsx.write_workbook(str(path), [["at"], [at]], tz=ZoneInfo("Asia/Hong_Kong"))
+    assert openpyxl.load_workbook(path).active["A2"].value == datetime(2026, 5, 4, 23, 30)
+    xlsx.write_workbook(str(path), [["at"], [at]])  # no zone given: its own wall-clock time
+    assert openpyxl.load_workbook(path).active["A2"].value == datetime(2026, 5, 4, 15, 30)
