@@ -113,7 +113,7 @@ def summary_rows(cohort: Cohort, language: str) -> Iterator[list[Any]]:
             _("employees"),
             _("Contact"),
             _("Contact's e-mail"),
-            _("Invitation"),
+            _("Invitation status"),
             _("Last login"),
             _("Status"),
             _("Answered"),

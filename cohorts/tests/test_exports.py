@@ -195,7 +195,7 @@ SUMMARY_EN = [
     "industry",
     "Contact",
     "Contact's e-mail",
-    "Invitation",
+    "Invitation status",
     "Last login",
     "Status",
     "Answered",
@@ -269,14 +269,14 @@ def test_summary_drives_follow_up_in_english(round_):
     assert harbour["HKEX stock code"] == "00700"
     assert harbour["board"] == "GEM" and harbour["industry"] == "Industrials"
     assert harbour["Contact"] == "Ada Chan" and harbour["Contact's e-mail"] == "ada@harbour.example"
-    assert harbour["Invitation"] == "Accepted" and harbour["Last login"] == SUBMITTED_AT
+    assert harbour["Invitation status"] == "Accepted" and harbour["Last login"] == SUBMITTED_AT
     assert harbour["Status"] == "Submitted" and harbour["Provisional"] == "Yes"
     answers = Answer.objects.filter(assessment__issuer__stock_code="00700")
     assert harbour["Answered"] == sum(a.is_answered for a in answers) > 0
     assert harbour["Questions"] == len(answers) > harbour["Answered"]  # optional ones left
     assert harbour["Submitted"] == SUBMITTED_AT and harbour["Overall score"] is not None
     assert harbour["Deadline"] == date(2026, 6, 30) and harbour["Extended until"] is None
-    assert quiet["Contact"] == "Bo Lee" and quiet["Invitation"] == "Invited"
+    assert quiet["Contact"] == "Bo Lee" and quiet["Invitation status"] == "Invited"
     assert quiet["Last login"] is None and quiet["Status"] == "In progress"
     assert quiet["Answered"] == 0 and quiet["Questions"] == harbour["Questions"]
     assert quiet["Deadline"] == quiet["Extended until"] == date(2026, 7, 15)
@@ -296,7 +296,8 @@ def test_summary_in_chinese(round_):
             "header": [translation.gettext(h) for h in SUMMARY_EN],
         }
         status, industry, invitation, provisional = (
-            translation.gettext(h) for h in ("Status", "industry", "Invitation", "Provisional")
+            translation.gettext(h)
+            for h in ("Status", "industry", "Invitation status", "Provisional")
         )
     assert rows[0][:5] == expected["header"][:5]
     assert all(column in rows[0] for column in expected["header"])
