@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import datetime
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
+from urllib.parse import urlencode
 
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
@@ -12,20 +14,26 @@ from django.db.models import (
     Aggregate,
     Count,
     Exists,
+    F,
     FloatField,
+    IntegerField,
     Max,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
+    Value,
 )
 from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, Coalesce
+from django.utils import timezone
 from django.utils.translation import get_language
 
-from accounts.models import Board, Industry, MarketCapBand
+from accounts.models import Board, Industry, MarketCapBand, normalise_stock_code
+from accounts.selectors import Contact, InvitationStatus, issuer_contacts
 from assessments import kinds
 from assessments.models import (
+    EDITABLE_STATUSES,
     Answer,
     Assessment,
     AssessmentStatus,
@@ -46,10 +54,76 @@ SORTS = {
     "-score": "-latest_score",
     "activity": "updated_at",
     "-activity": "-updated_at",
+    "answered": "answered",
+    "-answered": "-answered",
+    "deadline": "deadline_on",
+    "-deadline": "-deadline_on",
 }
+PAGE_SIZE = 50
+# Follow-up filters, each a yes/no box of the form; they combine (AND).
+FLAGS = ("not_started", "not_accepted", "overdue")
+SEARCH_MAX = 100
 
 
-def _latest(cohort: Cohort, prefix: str = "") -> Q:
+@dataclass(frozen=True)
+class DashboardFilters:
+    """The dashboard's query parameters, validated: anything unknown falls back to the
+    default, so a hand-edited or stale URL shows the page rather than an error."""
+
+    q: str = ""
+    status: str = ""
+    industry: str = ""
+    flags: frozenset[str] = frozenset()
+    sort: str = "code"
+    page: int = 1
+
+    @classmethod
+    def from_query(cls, params: Mapping[str, str]) -> DashboardFilters:
+        try:
+            page = max(1, min(int(params.get("page", "1")), 1_000_000))
+        except (TypeError, ValueError):
+            page = 1
+        status = params.get("status", "")
+        industry = params.get("industry", "")
+        sort = params.get("sort", "code")
+        return cls(
+            # Control characters (a NUL, which PostgreSQL refuses in text) are dropped.
+            q=" ".join("".join(c for c in str(params.get("q", "")) if c >= " ").split())[
+                :SEARCH_MAX
+            ],
+            status=status if status in AssessmentStatus.values else "",
+            industry=industry if industry in Industry.values else "",
+            flags=frozenset(f for f in FLAGS if params.get(f) == "1"),
+            sort=sort if sort in SORTS else "code",
+            page=page,
+        )
+
+    def query(self, **changes: Any) -> str:
+        """The query string of these filters with `changes` (paging links keep the rest)."""
+        f = replace(self, **changes)
+        pairs = [("q", f.q), ("status", f.status), ("industry", f.industry)]
+        pairs += [(flag, "1") for flag in FLAGS if flag in f.flags]
+        pairs += [("sort", "" if f.sort == "code" else f.sort), ("page", str(f.page))]
+        return urlencode([(k, v) for k, v in pairs if v and not (k == "page" and v == "1")])
+
+
+@dataclass(frozen=True)
+class IssuerRow:
+    """One line of the issuer table: the assessment (with its issuer, latest score and
+    answered count annotated) and who to follow up with."""
+
+    assessment: Assessment
+    lead: Contact | None  # the issuer's lead, else its first contact
+    last_login: datetime.datetime | None  # the latest login of any of its contacts
+    answered: int
+    total: int
+    deadline: datetime.date | None
+    extended: bool
+    overdue: bool
+    started: bool
+
+
+def _latest(cohort: Cohort, prefix: str = "", industry: str = "") -> Q:
     """Snapshots of the cohort's assessments that no later snapshot of the same
     assessment replaces (a resubmission replaces the earlier one).
 
@@ -61,7 +135,10 @@ def _latest(cohort: Cohort, prefix: str = "") -> Q:
         Q(created_at__gt=OuterRef(f"{prefix}created_at"))
         | Q(created_at=OuterRef(f"{prefix}created_at"), pk__gt=OuterRef(f"{prefix}pk"))
     )
-    return Q(~Exists(newer), **{f"{prefix}assessment__cohort": cohort})
+    q = Q(~Exists(newer), **{f"{prefix}assessment__cohort": cohort})
+    if industry:
+        q &= Q(**{f"{prefix}issuer__industry": industry})
+    return q
 
 
 T = TypeVar("T")
@@ -70,15 +147,19 @@ T = TypeVar("T")
 AGGREGATES_TTL = 60 * 60 * 24
 
 
-def _aggregates_key(cohort: Cohort) -> str:
-    """Snapshot rows are never edited, so (newest id, count) identifies the set exactly."""
+def _aggregates_key(cohort: Cohort, industry: str = "") -> str:
+    """Snapshot rows are never edited, so (newest id, count) identifies the set exactly;
+    each industry filter has its own entry."""
     marker = ScoreSnapshot.objects.filter(assessment__cohort=cohort).aggregate(
         last=Max("pk"), n=Count("pk")
     )
-    return f"cohort-dashboard:v2:{cohort.pk}:{cohort.framework_id}:{marker['last']}:{marker['n']}"
+    return (
+        f"cohort-dashboard:v3:{cohort.pk}:{cohort.framework_id}:{industry}:"
+        f"{marker['last']}:{marker['n']}"
+    )
 
 
-def _snapshot_cached(cohort: Cohort, compute: Callable[[], T]) -> T:
+def _snapshot_cached(cohort: Cohort, compute: Callable[[], T], industry: str = "") -> T:
     """The snapshot-derived aggregates (histogram, tiers, medians, heatmap), cached per
     cohort until a snapshot is added or removed.
 
@@ -88,7 +169,7 @@ def _snapshot_cached(cohort: Cohort, compute: Callable[[], T]) -> T:
     After a submission the worker computes them ahead of the next reader
     (`aggregates_refresh`, through cohorts.tasks).
     """
-    key = _aggregates_key(cohort)
+    key = _aggregates_key(cohort, industry)
     value = cache.get(key)
     if value is None:
         value = compute()
@@ -120,15 +201,16 @@ def aggregates_refresh(*, cohort: Cohort) -> bool:
     return True
 
 
-def _counted(cohort: Cohort, prefix: str = "") -> Q:
+def _counted(cohort: Cohort, prefix: str = "", industry: str = "") -> Q:
     """The latest snapshots that count in score aggregates: a provisional one (too little
     of its weight known) counts in none, and no earlier snapshot stands in for it."""
-    return _latest(cohort, prefix) & Q(**{f"{prefix}provisional": False})
+    return _latest(cohort, prefix, industry) & Q(**{f"{prefix}provisional": False})
 
 
-def latest_snapshots(cohort: Cohort) -> QuerySet[ScoreSnapshot]:
-    """Each cohort assessment's most recent snapshot, unless it is provisional."""
-    return ScoreSnapshot.objects.filter(_counted(cohort))
+def latest_snapshots(cohort: Cohort, industry: str = "") -> QuerySet[ScoreSnapshot]:
+    """Each cohort assessment's most recent snapshot, unless it is provisional (of the
+    issuers in `industry` when given)."""
+    return ScoreSnapshot.objects.filter(_counted(cohort, industry=industry))
 
 
 @dataclass
@@ -148,7 +230,17 @@ class Dashboard:
     depths: list[str]
     value_chain: list[tuple[str, list[int]]]
     page: Page  # type: ignore[type-arg]
-    total: int
+    rows: list[IssuerRow]  # the page's rows
+    total: int  # rows matching the filters, over every page
+    filters: DashboardFilters
+
+    @property
+    def prev_query(self) -> str:
+        return self.filters.query(page=self.page.number - 1)
+
+    @property
+    def next_query(self) -> str:
+        return self.filters.query(page=self.page.number + 1)
 
 
 def _kpi_aggregates(kpi_codes: list[str]) -> dict[str, Aggregate]:
@@ -189,8 +281,9 @@ def _aggregates(
     tier_codes: list[str],
     groups: dict[str, tuple[str, Any]],
     kpi_codes: list[str],
+    industry: str = "",
 ) -> tuple[dict[str, Any], dict[str, tuple[float | None, int]], dict[str, dict[str, float | None]]]:
-    stats = latest_snapshots(cohort).aggregate(
+    stats = latest_snapshots(cohort, industry).aggregate(
         **{
             f"b{lo}": Count("pk", filter=Q(overall_score__gte=lo, overall_score__lt=hi))
             for lo, hi in BINS
@@ -211,7 +304,7 @@ def _aggregates(
     # Shift medians over the cohort, then dimension medians per industry grouped by
     # (dimension, industry): one percentile per group instead of a FILTER per industry,
     # which evaluated every filter on every one of ~50,000 component rows at market scale.
-    latest_components = ScoreComponent.objects.filter(_counted(cohort, "snapshot__"))
+    latest_components = ScoreComponent.objects.filter(_counted(cohort, "snapshot__", industry))
     medians: dict[str, tuple[float | None, int]] = {
         row["code"]: (row["median"], row["n"])
         for row in latest_components.filter(kind=ScoreComponent.Kind.SHIFT)
@@ -230,12 +323,115 @@ def _aggregates(
     return stats, medians, by_industry
 
 
-def cohort_dashboard(
-    *, cohort: Cohort, status: str = "", industry: str = "", sort: str = "code", page: int = 1
-) -> Dashboard:
+def _answered() -> Q:
+    """An answer the review page counts as answered: a value, "don't know" or "not
+    applicable" (`AnswerValueFields.is_answered`, in SQL)."""
+    return (
+        Q(level__isnull=False)
+        | ~Q(choice="")
+        | Q(number__isnull=False)
+        | Q(dont_know=True)
+        | Q(not_applicable=True)
+    )
+
+
+def _count(answers: QuerySet[Answer]) -> Subquery:
+    return Subquery(
+        answers.filter(assessment=OuterRef("pk"))
+        .order_by()
+        .values("assessment")
+        .annotate(n=Count("*"))
+        .values("n"),
+        output_field=IntegerField(),
+    )
+
+
+def search_stock_code(text: str) -> str | None:
+    """The stock code a search means, if it is one: `700`, `0700`, `00700`, `0700.HK`."""
+    text = text.strip()
+    if text.upper().endswith(".HK"):
+        text = text[:-3]
+    try:
+        return normalise_stock_code(text)
+    except ValueError:
+        return None
+
+
+def _issuer_rows(
+    assessments: QuerySet[Assessment], filters: DashboardFilters
+) -> QuerySet[Assessment]:
+    """The issuer table's rows, filtered and sorted, each with its latest score, answered
+    count and deadline as columns of the one page query."""
+    newest = ScoreSnapshot.objects.filter(assessment=OuterRef("pk")).order_by("-created_at", "-pk")
+    rows = assessments.select_related("issuer", "cohort").annotate(
+        latest_score=Subquery(newest.values("overall_score")[:1]),
+        latest_provisional=Subquery(newest.values("provisional")[:1]),
+        answered=Coalesce(_count(Answer.objects.filter(_answered())), Value(0)),
+        items_total=Coalesce(_count(Answer.objects.all()), Value(0)),
+        started=Exists(Answer.objects.filter(assessment=OuterRef("pk"), version__gt=0)),
+        deadline_on=Coalesce("extended_until", F("cohort__closes_on")),
+    )
+    if filters.status:
+        rows = rows.filter(status=filters.status)
+    if filters.q:
+        text = Q(issuer__name_en__icontains=filters.q) | Q(issuer__name_zh__icontains=filters.q)
+        code = search_stock_code(filters.q)
+        rows = rows.filter(text | Q(issuer__stock_code=code) if code else text)
+    if "not_started" in filters.flags:
+        rows = rows.filter(started=False)
+    if "overdue" in filters.flags:
+        rows = rows.filter(
+            deadline_on__lt=timezone.localdate(),
+            status__in=[s.value for s in EDITABLE_STATUSES],
+        )
+    if "not_accepted" in filters.flags:
+        # Contacts are read only through accounts.selectors (one query for the cohort).
+        ids = list(assessments.values_list("issuer_id", flat=True))
+        accepted = [
+            issuer_id
+            for issuer_id, contacts in issuer_contacts(issuer_ids=ids).items()
+            if any(c.is_lead and c.status == InvitationStatus.ACCEPTED for c in contacts)
+        ]
+        rows = rows.exclude(issuer_id__in=accepted)
+    return rows.order_by(SORTS[filters.sort], "issuer__stock_code", "pk")
+
+
+def _page_rows(page: Page) -> list[IssuerRow]:  # type: ignore[type-arg]
+    """The page's assessments with their contacts, read in one query for the page."""
+    assessments: list[Assessment] = list(page.object_list)
+    contacts = issuer_contacts(issuer_ids={a.issuer_id for a in assessments})
+    today = timezone.localdate()
+    out = []
+    for a in assessments:
+        people = contacts.get(a.issuer_id, [])
+        logins = [c.last_login for c in people if c.last_login]
+        deadline = a.deadline_on  # type: ignore[attr-defined]
+        out.append(
+            IssuerRow(
+                assessment=a,
+                lead=next((c for c in people if c.is_lead), people[0] if people else None),
+                last_login=max(logins, default=None),
+                answered=a.answered,  # type: ignore[attr-defined]
+                total=a.items_total,  # type: ignore[attr-defined]
+                deadline=deadline,
+                extended=a.extended_until is not None,
+                overdue=deadline is not None and deadline < today and a.is_editable,
+                started=a.started,  # type: ignore[attr-defined]
+            )
+        )
+    return out
+
+
+def cohort_dashboard(*, cohort: Cohort, filters: DashboardFilters | None = None) -> Dashboard:
+    """Every figure of the dashboard. The industry filter narrows every chart and count as
+    well as the table; search, status and the follow-up filters narrow the table."""
+    filters = filters or DashboardFilters()
+    industry = filters.industry
     lang = get_language()
     fw = framework_of(cohort.framework)
     assessments = Assessment.objects.filter(cohort=cohort)
+    if industry:
+        assessments = assessments.filter(issuer__industry=industry)
     funnel_row = assessments.aggregate(
         enrolled=Count("pk"),
         started=Count(
@@ -252,7 +448,7 @@ def cohort_dashboard(
     kpi_items = kinds.kpi_items(fw)
     kpi_codes = [item.code for item in kpi_items]
     stats, medians, by_industry = _snapshot_cached(
-        cohort, lambda: _aggregates(cohort, tier_codes, groups, kpi_codes)
+        cohort, lambda: _aggregates(cohort, tier_codes, groups, kpi_codes, industry), industry
     )
     kpi_medians = _kpi_medians(stats, kpi_codes)
 
@@ -271,27 +467,17 @@ def cohort_dashboard(
     # made it scan every cohort's choice answers. COUNT(*) keeps it index-only.
     item_codes = dict(Item.objects.filter(code__in=stage_items).values_list("pk", "code"))
     adoption: dict[str, dict[str, int]] = {}
+    chosen = Answer.objects.filter(assessment__cohort=cohort, item_id__in=list(item_codes))
+    if industry:
+        chosen = chosen.filter(assessment__issuer__industry=industry)
     for item_id, choice, n in (
-        Answer.objects.filter(assessment__cohort=cohort, item_id__in=list(item_codes))
-        .exclude(choice="")
-        .values_list("item_id", "choice")
-        .order_by()
-        .annotate(n=Count("*"))
+        chosen.exclude(choice="").values_list("item_id", "choice").order_by().annotate(n=Count("*"))
     ):
         counts = adoption.setdefault(stage_items[item_codes[item_id]], {})
         counts[choice] = counts.get(choice, 0) + n
 
-    newest = ScoreSnapshot.objects.filter(assessment=OuterRef("pk")).order_by("-created_at", "-pk")
-    rows = assessments.select_related("issuer").annotate(
-        latest_score=Subquery(newest.values("overall_score")[:1]),
-        latest_provisional=Subquery(newest.values("provisional")[:1]),
-    )
-    if status in AssessmentStatus.values:
-        rows = rows.filter(status=status)
-    if industry in Industry.values:
-        rows = rows.filter(issuer__industry=industry)
-    rows = rows.order_by(SORTS.get(sort, "issuer__stock_code"), "pk")
-    paginator = Paginator(rows, 50)
+    paginator = Paginator(_issuer_rows(assessments, filters), PAGE_SIZE)
+    page = paginator.get_page(filters.page)
     labels = dict(Industry.choices)
     return Dashboard(
         funnel=[
@@ -338,6 +524,8 @@ def cohort_dashboard(
             (stage.name.get(lang), [adoption.get(stage.code, {}).get(d.code, 0) for d in fw.depths])
             for stage in fw.stages
         ],
-        page=paginator.get_page(page),
+        page=page,
+        rows=_page_rows(page),
         total=paginator.count,
+        filters=filters,
     )

@@ -22,7 +22,7 @@ from reports import charts
 from reports.models import ReportLanguage
 
 from . import bulk, enrolment, exports, notifications, selectors, services
-from .dashboard import cohort_dashboard
+from .dashboard import DashboardFilters, cohort_dashboard
 from .forms import CohortForm, EnrolmentUploadForm, EnrolOneForm
 from .models import Cohort
 
@@ -63,26 +63,18 @@ def export(request: AuthedRequest, slug: str, fmt: str) -> StreamingHttpResponse
 @require_GET
 def dashboard(request: AuthedRequest, slug: str) -> HttpResponse:
     cohort = selectors.cohort_for_user(user=request.user, slug=slug)
-    try:
-        page = max(1, int(request.GET.get("page", "1")))
-    except ValueError:
-        page = 1
-    data = cohort_dashboard(
-        cohort=cohort,
-        status=request.GET.get("status", ""),
-        industry=request.GET.get("industry", ""),
-        sort=request.GET.get("sort", "code"),
-        page=page,
-    )
+    filters = DashboardFilters.from_query(request.GET)
+    data = cohort_dashboard(cohort=cohort, filters=filters)
     context = {
         "cohort": cohort,
         "d": data,
+        "f": filters,
         "histogram": charts.histogram(data.histogram, label=_("Overall scores")),
         "statuses": AssessmentStatus.choices,
         "industries": Industry.choices,
-        "filters": {k: request.GET.get(k, "") for k in ("status", "industry", "sort")},
+        "industry_label": dict(Industry.choices).get(filters.industry, ""),
+        "can": access.CohortAccess(user=request.user, cohort=cohort),
     }
-    context["can"] = access.CohortAccess(user=request.user, cohort=cohort)
     return render(request, "cohorts/dashboard.html", context)
 
 

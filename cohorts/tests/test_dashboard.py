@@ -117,7 +117,8 @@ def test_dashboard_queries_stay_constant_from_100_to_2600_issuers(framework):
         assert f'data-key="enrolled">{size}<' in html
         assert f'data-key="submitted">{submitted}<' in html
     assert counts[100] == counts[large], counts
-    assert max(cold for cold, _warm in counts[large]) <= 12
+    # 13: the page's contacts (accounts.selectors.issuer_contacts) are one more query.
+    assert max(cold for cold, _warm in counts[large]) <= 13
 
 
 def test_a_resubmission_replaces_the_earlier_snapshot_in_every_chart(framework):

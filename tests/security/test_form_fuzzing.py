@@ -663,4 +663,5 @@ def test_dashboard_page_links_keep_filter_values_inside_their_parameter(world):
     path = reverse("cohorts:dashboard", args=[world.cohort_a.slug])
     query = urlencode({"status": "x&page=9", "industry": "y#top", "sort": "-code"})
     html = world.client("reviewer_a").get(f"{path}?{query}").content.decode()
-    assert "?status=x%26page%3D9&amp;industry=y%23top&amp;sort=-code&amp;page=2" in html
+    # Unknown values are dropped (cohorts.dashboard.DashboardFilters), the valid one kept.
+    assert 'href="?sort=-code&amp;page=2"' in html and "page=9" not in html
