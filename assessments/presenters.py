@@ -6,19 +6,20 @@ the reader's language, so the same snapshot reads correctly in English and Chine
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import datetime
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from . import kinds
+from . import kinds, selectors
 from .framework import Dimension, Framework, ItemDef, Named
 from .kinds import answer_code_text
-from .models import Answer, Assessment, Confidence
+from .models import Answer, Assessment, Confidence, ReviewComment, ScoreSnapshot
 from .scoring import effective_shares, known_share_of_result, score
-from .selectors import answer_values
+from .selectors import ChangesSinceReturn, answer_values
 
 
 def answer_text(item: ItemDef, answer: Any, lang: str | None) -> str:
@@ -346,3 +347,101 @@ def wizard_nav(
         )
     )
     return WizardNav(steps, [s.key for s in steps].index(current))
+
+
+def _question(fw: Framework, code: str, lang: str | None) -> tuple[str, str]:
+    """(question text, shift name) of an item in the reader's language, never its code."""
+    item = fw.items.get(code)
+    if item is None:  # not in this version (cannot happen for its own answers)
+        return _("A question of another framework version"), ""
+    return item.text.get(lang), fw.shift(item.shift_code).name.get(lang)
+
+
+@dataclass(frozen=True)
+class CommentView:
+    author: str
+    created_at: datetime.datetime
+    text: str
+    question: str  # the question it cites, in the reader's language; "" for the whole
+    shift: str
+
+
+def comments(fw: Framework, rows: Iterable[ReviewComment], lang: str | None) -> list[CommentView]:
+    """Reviewer comments as the reviewer and the company read them."""
+    out = []
+    for c in rows:
+        question, shift = _question(fw, c.item.code, lang) if c.item else ("", "")
+        author = c.author.display_name if c.author else ""
+        out.append(CommentView(author, c.created_at, c.text, question, shift))
+    return out
+
+
+def trail(fw: Framework, raw: dict[str, list[Any]], lang: str | None) -> dict[str, Any]:
+    """`selectors.review_trail` with its comments citing question texts (_trail.html)."""
+    return {**raw, "comments": comments(fw, raw["comments"], lang)}
+
+
+@dataclass(frozen=True)
+class ChangeView:
+    question: str
+    shift: str
+    before: str
+    after: str
+    evidence_changed: bool  # the note or confidence changed (the answer may not have)
+    by: str
+    at: datetime.datetime
+
+
+def changes_since_return(
+    fw: Framework, found: ChangesSinceReturn | None, lang: str | None
+) -> dict[str, Any] | None:
+    """What the company changed after the reviewer returned it, old → new in words."""
+    if found is None:
+        return None
+    rows = []
+    for change in found.changes:
+        item = fw.items.get(change.item_code)
+        if item is None:
+            continue
+        old, new = change.before, change.after
+        question, shift = _question(fw, change.item_code, lang)
+        rows.append(
+            ChangeView(
+                question=question,
+                shift=shift,
+                before=answer_text(item, old if old and old.is_answered else None, lang),
+                after=answer_text(item, new if new.is_answered else None, lang),
+                evidence_changed=(old.note, old.confidence) != (new.note, new.confidence)
+                if old
+                else bool(new.note or new.confidence),
+                by=change.by.display_name if change.by else "",
+                at=new.created_at,
+            )
+        )
+    return {"returned": found.returned, "changes": rows}
+
+
+def review_scores(
+    fw: Framework, snapshot: ScoreSnapshot | None, lang: str | None
+) -> dict[str, Any] | None:
+    """The scores of the latest submission for the reviewer: overall, level, tier and each
+    shift, with the snapshot's provisional flag (the record, as on the results page)."""
+    if snapshot is None:
+        return None
+    result = results(fw, snapshot.result, lang)
+    result["provisional"] = snapshot.provisional
+    result["submitted_at"] = snapshot.created_at
+    return result
+
+
+def reviewer_page(assessment: Assessment, fw: Framework, lang: str | None) -> dict[str, Any]:
+    """What the association's review page shows besides its form: the answers, the scores
+    of the latest submission, what changed since the last return, and the trail."""
+    answers = selectors.answers_of(assessment)
+    return {
+        "assessment": assessment,
+        "review": review(fw, answers, lang),
+        "scores": review_scores(fw, selectors.latest_snapshot(assessment), lang),
+        "since_return": changes_since_return(fw, selectors.changes_since_return(assessment), lang),
+        "trail": trail(fw, selectors.review_trail(assessment, with_revisions=False), lang),
+    }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
@@ -12,7 +13,15 @@ from accounts.models import User
 
 from . import access
 from .framework import Framework, framework_cached, framework_from_content
-from .models import Answer, AnswerRevision, Assessment, FrameworkVersion, ScoreSnapshot
+from .models import (
+    Answer,
+    AnswerRevision,
+    Assessment,
+    AssessmentStatus,
+    FrameworkVersion,
+    ScoreSnapshot,
+    StatusChange,
+)
 from .scoring import AnswerValue
 
 
@@ -87,10 +96,15 @@ def answer_values(answers: Iterable[Answer]) -> dict[str, AnswerValue]:
 
 
 def assessments_for_home(user: User) -> QuerySet[Assessment]:
-    return assessments_visible_to(user).prefetch_related(
-        Prefetch(
-            "snapshots", queryset=ScoreSnapshot.objects.defer("result").order_by("-created_at")
+    """Newest first, with a tie-breaker so paging never repeats or skips a row."""
+    return (
+        assessments_visible_to(user)
+        .prefetch_related(
+            Prefetch(
+                "snapshots", queryset=ScoreSnapshot.objects.defer("result").order_by("-created_at")
+            )
         )
+        .order_by("-created_at", "-pk")
     )
 
 
@@ -112,3 +126,60 @@ def review_trail(assessment: Assessment, *, with_revisions: bool = True) -> dict
         "comments": list(assessment.comments.select_related("author", "item")),
         "revisions": revisions,
     }
+
+
+def latest_snapshot(assessment: Assessment) -> ScoreSnapshot | None:
+    """The scores of the assessment's latest submission (a resubmission replaces them)."""
+    return assessment.snapshots.order_by("-created_at", "-pk").first()
+
+
+@dataclass(frozen=True)
+class AnswerChange:
+    """An answer that differs from what it was when the assessment was returned."""
+
+    item_code: str
+    before: AnswerRevision | None  # the value when returned; None: not answered then
+    after: AnswerRevision  # the latest saved value
+    by: User | None
+
+
+@dataclass(frozen=True)
+class ChangesSinceReturn:
+    returned: StatusChange  # the latest return to the issuer
+    changes: list[AnswerChange]
+
+
+def changes_since_return(assessment: Assessment) -> ChangesSinceReturn | None:
+    """What the issuer changed after the association last returned the assessment, item by
+    item, old value against new (None if it was never returned). Two queries.
+
+    Every applied change is an `AnswerRevision` holding the value it produced (prefilled
+    answers included), so the value at the return is the latest revision before it.
+    """
+    returned = (
+        assessment.status_changes.filter(to_status=AssessmentStatus.RETURNED)
+        .select_related("user")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    if returned is None:
+        return None
+    before: dict[int, AnswerRevision] = {}
+    after: dict[int, AnswerRevision] = {}
+    revisions = (
+        AnswerRevision.objects.filter(answer__assessment=assessment, applied=True)
+        .select_related("user", "answer__item")
+        .order_by("created_at", "pk")
+    )
+    for rev in revisions:
+        (before if rev.created_at <= returned.created_at else after)[rev.answer_id] = rev
+    changes = []
+    for answer_id, rev in after.items():
+        old = before.get(answer_id)
+        if old is not None and old.value_tuple() == rev.value_tuple():
+            continue  # changed and changed back
+        if old is None and not (rev.is_answered or rev.note or rev.confidence):
+            continue
+        changes.append(AnswerChange(rev.answer.item.code, old, rev, rev.user))
+    changes.sort(key=lambda c: c.after.answer.item.position)
+    return ChangesSinceReturn(returned=returned, changes=changes)

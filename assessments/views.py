@@ -6,6 +6,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.formats import date_format
@@ -21,6 +22,8 @@ from .forms import IssuerProfileForm, ReviewForm, StepForm
 from .framework import Framework, Shift
 from .models import EDITABLE_STATUSES, Answer, Assessment
 from .replay import login_required_keep_post, parked_post
+
+HOME_PAGE_SIZE = 50
 
 
 def _wizard_context(
@@ -46,12 +49,16 @@ def _wizard_context(
 @require_GET
 def home(request: AuthedRequest) -> HttpResponse:
     user = request.user
-    assessments = list(selectors.assessments_for_home(user)[:50])
+    page = Paginator(selectors.assessments_for_home(user), HOME_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    assessments = list(page.object_list)
     return render(
         request,
         "home.html",
         {
             "assessments": assessments,
+            "page": page,
             "open_assessment": next((a for a in assessments if a.is_editable), None),
             "has_submitted": any(a.submitted_at for a in assessments),
         },
@@ -270,7 +277,8 @@ def review(request: AuthedRequest, pk: int) -> HttpResponse:
     answers = selectors.answers_of(assessment)
     context = _wizard_context(request, assessment, answers, "review")
     context["review"] = presenters.review(context["framework"], answers, get_language())
-    context["trail"] = selectors.review_trail(assessment, with_revisions=False)
+    trail = selectors.review_trail(assessment, with_revisions=False)
+    context["trail"] = presenters.trail(context["framework"], trail, get_language())
     return render(request, "assessments/review.html", context)
 
 
@@ -341,13 +349,8 @@ def review_submission(request: AuthedRequest, pk: int) -> HttpResponse:
             form.add_error("text", str(exc))
         else:
             return redirect("assessments:review_submission", pk=pk)
-    answers = selectors.answers_of(assessment)
-    context = {
-        "assessment": assessment,
-        "review": presenters.review(fw, answers, get_language()),
-        "trail": selectors.review_trail(assessment, with_revisions=False),
-        "form": form,
-    }
+    context = presenters.reviewer_page(assessment, fw, get_language())
+    context["form"] = form
     return render(request, "assessments/review_submission.html", context)
 
 
@@ -376,5 +379,9 @@ def history(request: AuthedRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "assessments/history.html",
-        {"assessment": assessment, "trail": trail, "revisions": revisions},
+        {
+            "assessment": assessment,
+            "trail": presenters.trail(fw, trail, lang),
+            "revisions": revisions,
+        },
     )
