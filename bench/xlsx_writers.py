@@ -168,17 +168,20 @@ def main() -> None:
             if not runs:
                 continue
             seconds = [r["seconds"] for r in runs]
+            cpu = [r["cpu_s"] for r in runs]
             peak = max(r["peak_mb"] for r in runs)
             results[f"{kind} {writer}"] = {
                 "seconds": seconds,
                 "median_s": statistics.median(seconds),
+                "cpu_s": cpu,
+                "median_cpu_s": statistics.median(cpu),
                 "peak_mb": peak,
                 "file_mb": path.stat().st_size / 1024 / 1024,
             }
             log(
                 f"{kind} {writer}: {min(seconds):.1f}–{max(seconds):.1f} s "
-                f"(median {statistics.median(seconds):.1f}), peak {peak:.0f} MB, "
-                f"{path.stat().st_size / 1024 / 1024:.1f} MB"
+                f"(median {statistics.median(seconds):.1f}; CPU {min(cpu):.1f}–{max(cpu):.1f} s), "
+                f"peak {peak:.0f} MB, {path.stat().st_size / 1024 / 1024:.1f} MB"
             )
         if args.compare and all((out_dir / f"{kind}-{w}.xlsx").exists() for w in WRITERS):
             results[f"{kind} same cells"] = compare(

@@ -163,7 +163,10 @@ def summary_rows(cohort: Cohort, language: str) -> Iterator[list[Any]]:
             issuer = a.issuer
             snap = snapshots.get(a.snapshot_id)
             scores = shift_scores.get(a.snapshot_id, {})
-            lead = _lead(contacts.get(issuer.pk, []))
+            people = contacts.get(issuer.pk, [])
+            lead = _lead(people)
+            # Anyone's login shows the issuer has started, as on the dashboard.
+            logins = [c.last_login for c in people if c.last_login is not None]
             answered, total = progress.get(a.pk, (0, 0))
             yield [
                 issuer.stock_code,
@@ -177,7 +180,7 @@ def summary_rows(cohort: Cohort, language: str) -> Iterator[list[Any]]:
                 lead.full_name if lead else "",
                 lead.email if lead else "",
                 lead.status_label if lead else "",
-                lead.last_login if lead else None,
+                max(logins, default=None),
                 a.get_status_display(),
                 answered,
                 total,

@@ -1,11 +1,14 @@
 """A small streaming XLSX writer: one worksheet, flat memory, no dependencies.
 
 Why not XlsxWriter: even in its constant-memory mode it spends ~9 µs of Python per cell
-(a method call per cell, escaping regexes, a format lookup), which for the 2 million
-cells of a market-wide answers export is most of the export's time. This module writes
-the same minimal Office Open XML (ECMA-376) package directly: one string per row, built
-with f-strings; per text cell, one character-class search picks the fast path (about
-0.5 µs a cell in all, ~1 s of CPU for the 150,800 x 13 answers sheet).
+(a method call per cell, escaping regexes, a format lookup), which for the 2.4 million
+cells of a market-wide answers export is most of the export's time: measured again with
+the same rows and features (bench/xlsx_writers.py, docs/PERFORMANCE.md), 18.7 s of CPU
+against 5.7 s for the whole export with this module, over the 10 s target on its own.
+(It also writes a string that starts with "<r>" and ends with "</r>" as raw XML.) This
+module writes the same minimal Office Open XML (ECMA-376) package directly: one string
+per row, built with f-strings; per text cell, one character-class search picks the fast
+path (about 0.5 µs a cell in all).
 
 The package (a ZIP file) holds only the parts Excel, LibreOffice and openpyxl need:
 

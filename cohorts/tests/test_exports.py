@@ -25,6 +25,7 @@ from assessments.tests.factories import (
     IssuerFactory,
     association_admin,
     client_for,
+    contributor,
     lead,
     reviewer,
 )
@@ -248,6 +249,8 @@ def round_(framework):
     invited = lead(issuer=quiet, full_name="Bo Lee", email="bo@quiet.example")
     invited.set_unusable_password()
     invited.save()
+    colleague = contributor(quiet, full_name="Cy Wong")  # logged in, the lead never did
+    User.objects.filter(pk=colleague.pk).update(last_login=SUBMITTED_AT)
     assessment = services.assessment_create(
         issuer=quiet, framework=framework, user=invited, cohort=cohort
     )
@@ -277,7 +280,7 @@ def test_summary_drives_follow_up_in_english(round_):
     assert harbour["Submitted"] == SUBMITTED_AT and harbour["Overall score"] is not None
     assert harbour["Deadline"] == date(2026, 6, 30) and harbour["Extended until"] is None
     assert quiet["Contact"] == "Bo Lee" and quiet["Invitation status"] == "Invited"
-    assert quiet["Last login"] is None and quiet["Status"] == "In progress"
+    assert quiet["Last login"] == SUBMITTED_AT and quiet["Status"] == "In progress"
     assert quiet["Answered"] == 0 and quiet["Questions"] == harbour["Questions"]
     assert quiet["Deadline"] == quiet["Extended until"] == date(2026, 7, 15)
     assert quiet["Provisional"] == "" and quiet["Overall score"] is None
