@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
-from .models import Role, User
+from .models import Issuer, MembershipRole, Role, User
 
 Person = AbstractBaseUser | AnonymousUser
 
@@ -41,10 +41,20 @@ def is_association_staff(user: Person | None) -> bool:
     return u is not None and u.is_association_staff
 
 
-def member_of(user: Person | None, issuer_id: int | None) -> User | None:
-    """The user if they are issuer staff (lead or contributor) of that issuer."""
+def member_issuer_ids(user: Person | None) -> list[int]:
+    """The issuers a person acts for through an active membership (none for others)."""
     u = active(user)
-    if u is None or issuer_id is None or not u.is_issuer_staff or u.issuer_id != issuer_id:
+    if u is None or not u.is_issuer_staff:
+        return []
+    return list(u.memberships_active())
+
+
+def member_of(user: Person | None, issuer_id: int | None) -> User | None:
+    """The user if they act for that issuer (lead or contributor) through an active
+    membership, whichever issuer they have currently selected. One query per request
+    (`User.memberships_active`, kept on the request's user)."""
+    u = active(user)
+    if u is None or issuer_id is None or issuer_id not in member_issuer_ids(u):
         return None
     return u
 
@@ -52,7 +62,7 @@ def member_of(user: Person | None, issuer_id: int | None) -> User | None:
 def lead_of(user: Person | None, issuer_id: int | None) -> bool:
     """The lead of that issuer (confirms the profile, submits, invites colleagues)."""
     u = member_of(user, issuer_id)
-    return u is not None and u.is_issuer_lead
+    return u is not None and u.memberships_active()[issuer_id or 0].role == MembershipRole.LEAD
 
 
 # --- the team page -------------------------------------------------------------------------
@@ -68,3 +78,17 @@ def can_invite_colleague(*, user: Person | None) -> bool:
     """Only the issuer's lead adds contributors (`colleague_invite`)."""
     u = active(user)
     return u is not None and lead_of(u, u.issuer_id)
+
+
+# --- invitations -----------------------------------------------------------------------------
+
+
+def can_add_contact(*, user: Person | None, issuer: Issuer) -> bool:
+    """Make someone a contact of an issuer (`issuer_contact_add`): association admins
+    (enrolment), and the issuer's lead (as a contributor, through the team page)."""
+    return is_admin(user) or lead_of(user, issuer.pk)
+
+
+def can_resend_invitation(*, user: Person | None) -> bool:
+    """Send an invitation again, to one contact or to all not yet accepted: admins."""
+    return is_admin(user)

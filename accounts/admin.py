@@ -6,7 +6,7 @@ from django.contrib.auth.forms import UserChangeForm as BaseUserChangeForm
 from django.contrib.auth.forms import UserCreationForm as BaseUserCreationForm
 from django.utils.translation import gettext_lazy as _
 
-from .models import Issuer, User
+from .models import Issuer, Membership, User
 
 
 class UserCreationForm(BaseUserCreationForm):
@@ -37,9 +37,26 @@ class UserChangeForm(BaseUserChangeForm):
         )
 
 
+class MembershipInline(admin.TabularInline):
+    """The issuers a person acts for. Shown, not edited: memberships change through the
+    services (enrolment, invitations, acceptance); the person's `issuer` and `role`
+    above select one of them (and a new pair becomes a membership)."""
+
+    model = Membership
+    fk_name = "user"
+    extra = 0
+    can_delete = False
+    fields = ("issuer", "role", "is_active", "invited_at", "invitation_opened_at", "accepted_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     form = UserChangeForm
+    inlines = (MembershipInline,)
     add_form = UserCreationForm
     ordering = ("email",)
     list_display = ("email", "full_name", "role", "issuer", "is_active", "last_login")

@@ -1,12 +1,22 @@
 from __future__ import annotations
 
+import datetime
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from core.association import ASSOCIATION
+from core.mail import templated_mail_send
+
+from .models import User
+from .services import mail_languages
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -36,9 +46,47 @@ class EmailAuthenticationForm(AuthenticationForm):
 
 
 class StyledPasswordResetForm(PasswordResetForm):
+    """ "Forgotten password" and "request a new link" in one form.
+
+    Django's form skips accounts without a usable password, so an invited person whose
+    link expired (or was used) could never get in: here every active account with the
+    address gets a link, in its owner's language(s), stating when it expires. The page
+    that follows is the same whether or not the address has an account.
+    """
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.helper = _helper(_("Send reset link"))
+
+    def get_users(self, email: str) -> Iterator[User]:
+        wanted = email.casefold()
+        for user in User.objects.filter(email__iexact=email, is_active=True):
+            if user.email.casefold() == wanted:
+                yield user
+
+    def send_mail(
+        self,
+        subject_template_name: str,
+        email_template_name: str,
+        context: dict[str, Any],
+        from_email: str | None,
+        to_email: str,
+        html_email_template_name: str | None = None,
+    ) -> None:
+        user = context["user"]
+        templated_mail_send(
+            subject_template=subject_template_name,
+            body_template=email_template_name,
+            context={
+                **context,
+                "languages": mail_languages(user),
+                "association": ASSOCIATION,
+                "expires": timezone.now()
+                + datetime.timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT),
+                "first_time": not user.has_usable_password(),
+            },
+            to=[to_email],
+        )
 
 
 class StyledSetPasswordForm(SetPasswordForm):

@@ -206,25 +206,131 @@ class User(AbstractBaseUser, PermissionsMixin):
     def is_association_staff(self) -> bool:
         return self.role in ASSOCIATION_ROLES
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        fields = kwargs.get("update_fields")
+        if fields is None or {"issuer", "issuer_id", "role"} & set(fields):
+            self._selected_membership_keep()
 
-class TeamInvitation(models.Model):
-    """A lead's invitation of an address that already had an account (at another company,
-    or at the association). The account is left alone and its owner told by e-mail; the
-    team page lists the invitation exactly as it lists a newly invited colleague, so the
-    lead cannot tell the two apart (no account enumeration)."""
+    def _selected_membership_keep(self) -> None:
+        """Keep the selected issuer one of the person's memberships, with the same role.
 
-    issuer = models.ForeignKey(Issuer, on_delete=models.CASCADE, related_name="invitations")
-    email = models.EmailField(_("e-mail address"))
-    full_name = models.CharField(_("full name"), max_length=150, blank=True)
-    invited_by = models.ForeignKey(
-        "accounts.User", null=True, on_delete=models.SET_NULL, related_name="+"
+        Access goes through memberships (accounts/access.py), while `issuer` and `role`
+        say which issuer the person currently acts for. Whoever sets them directly is
+        trusted code (the admin's user form, the demo seed, `issuer_switch`), so the pair
+        becomes an active membership here: nobody loses access to the company their
+        account names, and a role changed in the admin is the role their access follows.
+        """
+        if not self.is_issuer_staff or self.issuer_id is None:
+            return
+        membership, created = Membership.objects.get_or_create(
+            user=self,
+            issuer_id=self.issuer_id,
+            defaults={
+                "role": self.role,
+                "invited_at": timezone.now(),
+                "accepted_at": timezone.now() if self.has_usable_password() else None,
+            },
+        )
+        accepted = membership.accepted_at or (
+            timezone.now() if self.has_usable_password() else None
+        )
+        if not created and (membership.role, membership.is_active, membership.accepted_at) != (
+            self.role,
+            True,
+            accepted,
+        ):
+            membership.role, membership.is_active, membership.accepted_at = (
+                self.role,
+                True,
+                accepted,
+            )
+            membership.save(update_fields=["role", "is_active", "accepted_at"])
+        self.memberships_forget()
+
+    def memberships_active(self) -> dict[int, Membership]:
+        """The person's active memberships by issuer id, their issuers loaded: one query,
+        then kept on this object (one request's user), since every access rule asks."""
+        cached: dict[int, Membership] | None = self.__dict__.get("_memberships_active")
+        if cached is None:
+            cached = {
+                m.issuer_id: m
+                for m in Membership.objects.filter(user=self, is_active=True).select_related(
+                    "issuer"
+                )
+            }
+            self.__dict__["_memberships_active"] = cached
+        return cached
+
+    def memberships_forget(self) -> None:
+        self.__dict__.pop("_memberships_active", None)
+
+
+class MembershipRole(models.TextChoices):
+    """A person's role at one issuer (the same values as the issuer roles of `Role`)."""
+
+    LEAD = Role.ISSUER_LEAD.value, _("Issuer lead")
+    CONTRIBUTOR = Role.ISSUER_CONTRIBUTOR.value, _("Issuer contributor")
+
+
+class Membership(models.Model):
+    """A person acting for one issuer, e.g. a company-secretarial firm serving two.
+
+    Access to an issuer's data goes only through an active membership. One created by the
+    association (enrolment, the admin) is active at once; one a lead asks for on behalf of
+    an address that already has an account stays inactive until its owner accepts, so a
+    lead can neither find out who has an account nor take one over. The invitation
+    lifecycle is recorded here: `invited_at` (the latest invitation sent),
+    `invitation_opened_at` (the link was opened), `accepted_at` (a password chosen, or the
+    membership accepted).
+    """
+
+    user = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("person"),
+        on_delete=models.CASCADE,
+        related_name="memberships",
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    issuer = models.ForeignKey(
+        Issuer, verbose_name=_("issuer"), on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(_("role"), max_length=32, choices=MembershipRole.choices)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    invited_by = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("invited by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    invited_at = models.DateTimeField(_("invited"), null=True, blank=True)
+    # The name the inviter typed: a pending membership is listed under it, never under
+    # the account's own name, which would tell a lead that the address has an account.
+    invited_name = models.CharField(_("name given by the inviter"), max_length=150, blank=True)
+    invitation_opened_at = models.DateTimeField(_("invitation opened"), null=True, blank=True)
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
         constraints = [
-            models.UniqueConstraint(fields=["issuer", "email"], name="invitation_one_per_address")
+            models.UniqueConstraint(fields=["user", "issuer"], name="membership_one_per_issuer"),
+            models.CheckConstraint(
+                condition=Q(role__in=MembershipRole.values), name="membership_role_valid"
+            ),
         ]
+        indexes = [models.Index(fields=["issuer", "role"], name="membership_issuer_role")]
 
     def __str__(self) -> str:
-        return self.email
+        return f"{self.user_id} @ {self.issuer_id} ({self.role})"
+
+    @property
+    def is_pending(self) -> bool:
+        """Asked for by a lead, not yet accepted by the account's owner."""
+        return not self.is_active and self.accepted_at is None
+
+    @property
+    def role_label(self) -> str:
+        return str(MembershipRole(self.role).label)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
-from .models import Issuer, Role, TeamInvitation, User
+from .models import Issuer, Membership, Role, User
 
 
 @dataclass(frozen=True)
@@ -26,29 +26,30 @@ class TeamRow:
 def team_of(issuer: Issuer) -> list[TeamRow]:
     """The issuer's people and its pending invitations, as the team page lists them.
 
-    An invitation of an address that already had an account is listed exactly like a
-    newly invited colleague who has not chosen a password yet (see TeamInvitation).
+    A lead's invitation of an address that already had an account (a pending membership)
+    is listed exactly like a newly invited colleague who has not chosen a password yet.
     """
     rows = [
         TeamRow(
-            full_name=u.full_name,
-            email=u.email,
-            role=u.role,
+            full_name=m.invited_name if m.is_pending else m.user.full_name,
+            email=m.user.email,
+            role=m.role,
             status="inactive"
-            if not u.is_active
-            else ("active" if u.has_usable_password() else "invited"),
+            if not m.user.is_active or (not m.is_active and not m.is_pending)
+            else ("active" if m.accepted_at is not None else "invited"),
         )
-        for u in User.objects.filter(issuer=issuer)
-    ]
-    members = {row.email.lower() for row in rows}
-    rows += [
-        TeamRow(
-            full_name=i.full_name, email=i.email, role=Role.ISSUER_CONTRIBUTOR, status="invited"
-        )
-        for i in TeamInvitation.objects.filter(issuer=issuer)
-        if i.email.lower() not in members
+        for m in Membership.objects.filter(issuer=issuer).select_related("user")
     ]
     return sorted(rows, key=lambda r: (r.role, r.full_name, r.email))
+
+
+def memberships_of(*, user: User) -> list[Membership]:
+    """A person's issuers, active and awaiting their acceptance, by company name."""
+    found = Membership.objects.filter(user=user).select_related("issuer")
+    return sorted(
+        (m for m in found if m.is_active or m.is_pending),
+        key=lambda m: (not m.is_active, m.issuer.display_name),
+    )
 
 
 class InvitationStatus:
@@ -97,42 +98,120 @@ class Contact:
         return self.role == Role.ISSUER_LEAD
 
 
+def contact_status(*, membership: Membership, user: User) -> str:
+    """Where a contact stands (an InvitationStatus value)."""
+    if not user.is_active or (not membership.is_active and not membership.is_pending):
+        return InvitationStatus.INACTIVE
+    # Accepted means the person can sign in: an account whose password was since made
+    # unusable needs a new link, like someone never activated.
+    if membership.accepted_at is not None and user.has_usable_password():
+        return InvitationStatus.ACCEPTED
+    if membership.invitation_opened_at is not None:
+        return InvitationStatus.OPENED
+    return InvitationStatus.INVITED
+
+
 def issuer_contacts(*, issuer_ids: Iterable[int]) -> dict[int, list[Contact]]:
-    """Every issuer's contacts, leads first, in one query. Issuers without any are absent."""
+    """Every issuer's contacts, leads first, in one query. Issuers without any are absent.
+
+    Read over memberships: a person serving two issuers is a contact of both, with each
+    membership's own role and invitation status.
+    """
     ids = list(issuer_ids)
     out: dict[int, list[Contact]] = {}
     if not ids:
         return out
-    people = User.objects.filter(issuer_id__in=ids).order_by("issuer_id", "-role", "email")
-    for u in people.only(
-        "id",
-        "issuer_id",
-        "email",
-        "full_name",
-        "role",
-        "language",
-        "is_active",
-        "password",
-        "date_joined",
-        "last_login",
-    ):
-        if not u.is_active:
-            status = InvitationStatus.INACTIVE
-        elif u.has_usable_password():
-            status = InvitationStatus.ACCEPTED
-        else:
-            status = InvitationStatus.INVITED
-        assert u.issuer_id is not None
-        out.setdefault(u.issuer_id, []).append(
+    memberships = (
+        Membership.objects.filter(issuer_id__in=ids)
+        .select_related("user")
+        .only(
+            "issuer_id",
+            "role",
+            "is_active",
+            "created_at",
+            "invited_at",
+            "invitation_opened_at",
+            "accepted_at",
+            "user__id",
+            "user__email",
+            "user__full_name",
+            "user__language",
+            "user__is_active",
+            "user__password",
+            "user__last_login",
+        )
+        .order_by("issuer_id", "-role", "user__email")
+    )
+    for m in memberships:
+        u = m.user
+        out.setdefault(m.issuer_id, []).append(
             Contact(
                 user_id=u.pk,
-                issuer_id=u.issuer_id,
+                issuer_id=m.issuer_id,
                 email=u.email,
                 full_name=u.full_name,
-                role=u.role,
+                role=m.role,
                 language=u.language,
-                status=status,
-                invited_at=u.date_joined,
+                status=contact_status(membership=m, user=u),
+                invited_at=m.invited_at or m.created_at,
+                last_login=u.last_login,
+            )
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class InvitationRow:
+    """One contact's invitation, as the association follows it up (the cohort's
+    invitations page): the membership to resend and every date of its lifecycle."""
+
+    membership_id: int
+    issuer_id: int
+    email: str
+    full_name: str
+    role: str
+    language: str
+    status: str  # an InvitationStatus value
+    invited_at: datetime.datetime | None
+    opened_at: datetime.datetime | None
+    accepted_at: datetime.datetime | None
+    last_login: datetime.datetime | None
+
+    @property
+    def status_label(self) -> str:
+        return str(INVITATION_STATUS_LABELS[self.status])
+
+    @property
+    def role_label(self) -> str:
+        return str(Role(self.role).label)
+
+    @property
+    def can_resend(self) -> bool:
+        return self.status in (InvitationStatus.INVITED, InvitationStatus.OPENED)
+
+
+def issuer_invitations(*, issuer_ids: Iterable[int]) -> dict[int, list[InvitationRow]]:
+    """Every issuer's contacts with their invitation dates, leads first; one query."""
+    out: dict[int, list[InvitationRow]] = {}
+    memberships = (
+        Membership.objects.filter(issuer_id__in=list(issuer_ids))
+        .select_related("user")
+        .order_by("issuer_id", "-role", "user__email")
+    )
+    for m in memberships:
+        u = m.user
+        out.setdefault(m.issuer_id, []).append(
+            InvitationRow(
+                membership_id=m.pk,
+                issuer_id=m.issuer_id,
+                email=u.email,
+                full_name=m.invited_name if m.is_pending else u.full_name,
+                role=m.role,
+                language=u.language,
+                status=contact_status(membership=m, user=u),
+                invited_at=m.invited_at or m.created_at,
+                opened_at=m.invitation_opened_at,
+                accepted_at=m.accepted_at,
                 last_login=u.last_login,
             )
         )

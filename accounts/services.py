@@ -1,20 +1,29 @@
 from __future__ import annotations
 
+import datetime
+from collections.abc import Iterable, Mapping
+from functools import partial
 from importlib import import_module
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from core.association import ASSOCIATION
 from core.mail import templated_mail_send
 
-from .access import can_invite_colleague
-from .models import Role, TeamInvitation, User
+from .access import can_add_contact, can_invite_colleague, can_resend_invitation, is_admin
+from .middleware import LANGUAGE_CODES
+from .models import Issuer, Membership, MembershipRole, User
 
 
 def user_language_set(*, user: User, language: str) -> None:
@@ -24,54 +33,188 @@ def user_language_set(*, user: User, language: str) -> None:
         user.save(update_fields=["language"])
 
 
-def colleague_invite(*, lead: User, email: str, full_name: str, base_url: str) -> None:
-    """Add a contributor to the lead's issuer and e-mail them a link to choose a password.
+class ContactNotAllowed(ValueError):
+    """The address belongs to the association's own staff, who act for no issuer."""
 
-    If the address already has an account, nothing about that account changes and its
-    owner is told by e-mail instead; the lead sees the same outcome either way, so the form
-    cannot be used to find out who has an account (or at which company).
+
+class InvitationNotNeeded(ValueError):
+    """The contact has already accepted (or was deactivated): nothing to resend."""
+
+
+def issuer_switch(*, user: User, issuer: Issuer) -> None:
+    """Act for another of one's issuers: the selected issuer and the role there follow
+    the membership, so "my home" and "my team" show that company."""
+    membership = user.memberships_active().get(issuer.pk)
+    if not user.is_active or not user.is_issuer_staff or membership is None:
+        raise PermissionDenied
+    if (user.issuer_id, user.role) != (issuer.pk, membership.role):
+        user.issuer, user.role = issuer, membership.role
+        user.save(update_fields=["issuer", "role"])
+
+
+@transaction.atomic
+def issuer_contact_add(
+    *,
+    issuer: Issuer,
+    email: str,
+    full_name: str,
+    role: str,
+    invited_by: User,
+    base_url: str,
+    context: Mapping[str, Any] | None = None,
+) -> tuple[Membership, bool]:
+    """Make the owner of `email` a contact of `issuer`; returns the membership and whether
+    an account was created. `context` may name the `cohort` and its `deadline` for the
+    invitation e-mail. Every e-mail goes once the transaction commits.
+
+    - A new address gets an account without a password, an active membership and an
+      invitation (a link to choose a password).
+    - An existing account added by the association (e.g. a company-secretarial firm
+      serving two issuers) gets an active membership at once and is told by e-mail.
+    - An existing account a lead asks for gets a pending membership that grants nothing
+      until its owner accepts it, and its owner an e-mail; the lead's page looks the same
+      as for a new address, so it reveals nothing about who has an account.
     """
+    if not can_add_contact(user=invited_by, issuer=issuer):
+        raise PermissionDenied
+    if role not in MembershipRole.values or (
+        not is_admin(invited_by) and role != MembershipRole.CONTRIBUTOR
+    ):
+        raise PermissionDenied
+    address = email.strip().lower()
+    context = dict(context or {})
+    now = timezone.now()
+    user = User.objects.filter(email__iexact=address).first()
+    if user is None:
+        user = User.objects.create_user(
+            address, None, full_name=full_name.strip(), role=role, issuer=issuer
+        )
+        membership = Membership.objects.get(user=user, issuer=issuer)
+        membership.invited_by, membership.invited_at = invited_by, now
+        membership.invited_name = full_name.strip()
+        membership.save(update_fields=["invited_by", "invited_at", "invited_name"])
+        _on_commit_send(membership=membership, base_url=base_url, context=context)
+        return membership, True
+    if is_admin(invited_by) and not user.is_issuer_staff:
+        raise ContactNotAllowed(address)
+    membership, created = Membership.objects.get_or_create(
+        user=user,
+        issuer=issuer,
+        defaults={
+            "role": role,
+            "is_active": False,
+            "invited_by": invited_by,
+            "invited_at": now,
+            "invited_name": full_name.strip(),
+        },
+    )
+    if is_admin(invited_by) and not membership.is_active:
+        # The association vouches for the person: no acceptance step.
+        membership.is_active = True
+        if user.has_usable_password() and membership.accepted_at is None:
+            membership.accepted_at = now
+        membership.save(update_fields=["is_active", "accepted_at"])
+        _on_commit_send(membership=membership, base_url=base_url, context=context)
+    elif created:
+        _on_commit_send(membership=membership, base_url=base_url, context=context)
+    return membership, False
+
+
+def colleague_invite(*, lead: User, email: str, full_name: str, base_url: str) -> None:
+    """The lead adds a contributor to their issuer (see `issuer_contact_add`: an address
+    that already has an account is asked to accept, and the lead cannot tell)."""
     if not can_invite_colleague(user=lead) or lead.issuer is None:
         raise PermissionDenied
-    existing = User.objects.filter(email__iexact=email.strip()).first()
-    if existing is not None:
-        if existing.issuer_id != lead.issuer_id:
-            TeamInvitation.objects.get_or_create(
-                issuer=lead.issuer,
-                email=existing.email,
-                defaults={"full_name": full_name.strip(), "invited_by": lead},
-            )
-        send_account_exists_notice(user=existing, inviter=lead, base_url=base_url)
-        return
-    colleague = User.objects.create_user(
-        email, None, full_name=full_name.strip(), role=Role.ISSUER_CONTRIBUTOR, issuer=lead.issuer
+    issuer_contact_add(
+        issuer=lead.issuer,
+        email=email,
+        full_name=full_name,
+        role=MembershipRole.CONTRIBUTOR,
+        invited_by=lead,
+        base_url=base_url,
     )
-    send_invitation(user=colleague, inviter=lead.display_name, base_url=base_url)
 
 
-def send_account_exists_notice(*, user: User, inviter: User, base_url: str) -> None:
-    """Tell an account's owner that someone tried to invite their address, in their language."""
-    context = {
-        "inviter": inviter.display_name,
-        "issuer": inviter.issuer,
-        "login": base_url.rstrip("/") + reverse("login"),
-        "reset": base_url.rstrip("/") + reverse("password_reset"),
-    }
-    with translation.override(user.language or settings.LANGUAGE_CODE):
-        templated_mail_send(
-            subject_template="accounts/account_exists_subject.txt",
-            body_template="accounts/account_exists_email.txt",
-            context=context,
-            to=[user.email],
+def membership_accept(*, user: User, membership: Membership) -> None:
+    """The owner accepts a lead's invitation to act for one more issuer."""
+    if membership.user_id != user.pk or not user.is_active or not user.is_issuer_staff:
+        raise PermissionDenied
+    if membership.is_pending:
+        membership.is_active, membership.accepted_at = True, timezone.now()
+        membership.save(update_fields=["is_active", "accepted_at"])
+        user.memberships_forget()
+
+
+def invitation_opened(*, user: User) -> None:
+    """The invitation link was opened (a valid password link): note it once."""
+    Membership.objects.filter(
+        user=user, accepted_at__isnull=True, invitation_opened_at__isnull=True
+    ).update(invitation_opened_at=timezone.now())
+
+
+def invitation_accepted(*, user: User) -> None:
+    """A password was chosen through the link: every active membership is accepted."""
+    Membership.objects.filter(user=user, is_active=True, accepted_at__isnull=True).update(
+        accepted_at=timezone.now()
+    )
+
+
+def invitation_resend(
+    *,
+    membership: Membership,
+    by: User,
+    base_url: str,
+    context: Mapping[str, Any] | None = None,
+) -> None:
+    """Send a contact's invitation again (a fresh link, with its expiry); refused with
+    `InvitationNotNeeded` once accepted or for a deactivated account."""
+    if not can_resend_invitation(user=by):
+        raise PermissionDenied
+    user = membership.user
+    if not user.is_active or (membership.accepted_at is not None and user.has_usable_password()):
+        raise InvitationNotNeeded(user.email)
+    membership.invited_at = timezone.now()
+    membership.save(update_fields=["invited_at"])
+    membership_mail_send(membership=membership, base_url=base_url, context=dict(context or {}))
+
+
+def invitations_resend_pending(
+    *,
+    issuer_ids: Iterable[int],
+    by: User,
+    base_url: str,
+    context: Mapping[str, Any] | None = None,
+) -> int:
+    """Resend every not yet accepted invitation of these issuers' contacts; how many."""
+    if not can_resend_invitation(user=by):
+        raise PermissionDenied
+    pending = (
+        Membership.objects.filter(issuer_id__in=list(issuer_ids), user__is_active=True)
+        # Not accepted, or accepted by an account that can no longer sign in (as
+        # `selectors.contact_status` counts it).
+        .filter(
+            Q(accepted_at__isnull=True) | Q(user__password__startswith=UNUSABLE_PASSWORD_PREFIX)
         )
+        .select_related("user", "issuer")
+        .order_by("pk")
+    )
+    sent = 0
+    for membership in pending:
+        invitation_resend(membership=membership, by=by, base_url=base_url, context=context)
+        sent += 1
+    return sent
 
 
-def send_invitation(*, user: User, inviter: str, base_url: str) -> None:
-    """E-mail a single-use link to choose a password.
+def mail_languages(user: User) -> list[str]:
+    """The recipient's language, or both when unknown (e-mails then carry both)."""
+    if user.language in LANGUAGE_CODES:
+        return [user.language]
+    return [code for code, _name in settings.LANGUAGES]
 
-    The link is Django's password-reset link (single use, expires with
-    PASSWORD_RESET_TIMEOUT), so nobody ever receives a password by e-mail.
-    """
+
+def password_link(*, user: User, base_url: str) -> tuple[str, datetime.datetime]:
+    """A single-use link to choose a password (Django's password-reset link, so nobody
+    ever receives a password by e-mail) and when it stops working."""
     link = base_url.rstrip("/") + reverse(
         "password_reset_confirm",
         kwargs={
@@ -79,11 +222,53 @@ def send_invitation(*, user: User, inviter: str, base_url: str) -> None:
             "token": default_token_generator.make_token(user),
         },
     )
-    context = {"inviter": inviter, "colleague": user, "issuer": user.issuer, "link": link}
+    return link, timezone.now() + datetime.timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT)
+
+
+def _on_commit_send(*, membership: Membership, base_url: str, context: dict[str, Any]) -> None:
+    # Only once committed: never invite into a rolled-back account or membership.
+    transaction.on_commit(
+        partial(membership_mail_send, membership=membership, base_url=base_url, context=context)
+    )
+
+
+def membership_mail_send(
+    *, membership: Membership, base_url: str, context: Mapping[str, Any]
+) -> None:
+    """The e-mail that fits where the membership stands, in the recipient's language(s):
+
+    - no password chosen yet: the invitation, with a link and when it expires;
+    - a lead's invitation of an existing account: how to accept it;
+    - otherwise (the association added an existing account): a notice with the login link.
+    """
+    user, issuer = membership.user, membership.issuer
+    if not user.is_active:
+        return  # a deactivated account is not invited back by e-mail
+    inviter = membership.invited_by
+    root = base_url.rstrip("/")
+    ctx: dict[str, Any] = {
+        **context,
+        "languages": mail_languages(user),
+        "association": ASSOCIATION,
+        "issuer": issuer,
+        "colleague": user,
+        # A lead names themselves; the association's staff speak as the association.
+        "inviter": inviter.display_name if inviter and inviter.is_issuer_staff else "",
+        "login": root + reverse("login"),
+        "reset": root + reverse("password_reset"),
+        "accept": root + reverse("memberships"),
+    }
+    if membership.is_pending:
+        name = "membership_offer" if user.is_issuer_staff else "account_exists"
+    elif not user.has_usable_password():
+        name = "invite"
+        ctx["link"], ctx["expires"] = password_link(user=user, base_url=base_url)
+    else:
+        name = "membership_added"
     templated_mail_send(
-        subject_template="accounts/invite_subject.txt",
-        body_template="accounts/invite_email.txt",
-        context=context,
+        subject_template=f"accounts/{name}_subject.txt",
+        body_template=f"accounts/{name}_email.txt",
+        context=ctx,
         to=[user.email],
     )
 

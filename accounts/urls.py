@@ -6,6 +6,8 @@ from .forms import EmailAuthenticationForm, StyledPasswordResetForm, StyledSetPa
 
 urlpatterns = [
     path("team/", views.team, name="team"),
+    path("companies/", views.memberships, name="memberships"),
+    path("company/", views.issuer_select, name="issuer_select"),
     path(
         "login/",
         auth_views.LoginView.as_view(
@@ -33,7 +35,7 @@ urlpatterns = [
         "reset/<uidb64>/<token>/",
         # Invited people (and anyone resetting) are logged in and taken straight to
         # their assessment once they have chosen a password.
-        auth_views.PasswordResetConfirmView.as_view(
+        views.InvitationConfirmView.as_view(
             form_class=StyledSetPasswordForm,
             post_reset_login=True,
             # Named because axes' backend comes first and cannot hold a session.

@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import SetPasswordForm
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.i18n import set_language as django_set_language
@@ -14,9 +18,16 @@ from .access import can_invite_colleague, can_view_team
 from .forms import InviteColleagueForm
 from .http import AuthedRequest
 from .middleware import LANGUAGE_CODES
-from .models import User
-from .selectors import team_of
-from .services import colleague_invite, user_language_set
+from .models import Membership, User
+from .selectors import memberships_of, team_of
+from .services import (
+    colleague_invite,
+    invitation_accepted,
+    invitation_opened,
+    issuer_switch,
+    membership_accept,
+    user_language_set,
+)
 
 
 def lockout(
@@ -66,3 +77,59 @@ def team(request: AuthedRequest) -> HttpResponse:
             return redirect("team")
     assert user.issuer is not None  # can_view_team
     return render(request, "accounts/team.html", {"people": team_of(user.issuer), "form": form})
+
+
+@login_required
+@require_POST
+def issuer_select(request: AuthedRequest) -> HttpResponse:
+    """The navbar's company switcher: act for another of one's issuers."""
+    membership = request.user.memberships_active().get(_int(request.POST.get("issuer")))
+    if membership is None or not request.user.is_issuer_staff:
+        messages.error(request, _("You do not act for that company."))
+        return redirect("home")
+    issuer_switch(user=request.user, issuer=membership.issuer)
+    messages.success(
+        request,
+        _("You are now working for %(issuer)s.") % {"issuer": membership.issuer.display_name},
+    )
+    return redirect("home")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def memberships(request: AuthedRequest) -> HttpResponse:
+    """The companies one acts for, and invitations from a lead waiting to be accepted."""
+    if request.method == "POST":
+        membership = get_object_or_404(
+            Membership, pk=_int(request.POST.get("accept")), user=request.user
+        )
+        membership_accept(user=request.user, membership=membership)
+        messages.success(
+            request,
+            _("You now also act for %(issuer)s.") % {"issuer": membership.issuer.display_name},
+        )
+        return redirect("memberships")
+    return render(
+        request, "accounts/memberships.html", {"memberships": memberships_of(user=request.user)}
+    )
+
+
+def _int(raw: object) -> int:
+    """A posted id, or 0 (matches nothing) for anything that is not one."""
+    return int(raw) if isinstance(raw, str) and raw.isascii() and raw.isdigit() else 0
+
+
+class InvitationConfirmView(auth_views.PasswordResetConfirmView):
+    """Django's "choose a password" page, noting the invitation lifecycle: the link
+    opened (a valid link shown), then accepted (a password chosen)."""
+
+    def dispatch(self, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        response = super().dispatch(*args, **kwargs)
+        if self.validlink and self.request.method == "GET" and self.user is not None:
+            invitation_opened(user=self.user)
+        return response
+
+    def form_valid(self, form: SetPasswordForm) -> HttpResponse:  # type: ignore[type-arg]
+        response = super().form_valid(form)
+        invitation_accepted(user=form.user)
+        return response

@@ -33,12 +33,15 @@ from django.db.models import QuerySet
 from accounts.access import (
     Person,
     active,
+    can_add_contact,
     can_invite_colleague,
+    can_resend_invitation,
     can_view_team,
     is_admin,
     is_association_staff,
     is_reviewer,
     lead_of,
+    member_issuer_ids,
     member_of,
 )
 from accounts.models import Issuer
@@ -49,6 +52,7 @@ __all__ = [
     "AssessmentAccess",
     "CohortAccess",
     "UserAccess",
+    "can_add_contact",
     "can_answer",
     "can_comment",
     "can_confirm_profile",
@@ -64,6 +68,7 @@ __all__ = [
     "can_manage_cohort",
     "can_request_cohort_reports",
     "can_request_report",
+    "can_resend_invitation",
     "can_review",
     "can_review_submissions",
     "can_send_reminders",
@@ -74,6 +79,7 @@ __all__ = [
     "can_view_cohort",
     "can_view_email_log",
     "can_view_history",
+    "can_view_invitations",
     "can_view_results",
     "can_view_team",
     "visible_assessments",
@@ -97,7 +103,7 @@ def _reviews(user: Person | None, cohort_id: int | None) -> bool:
 def visible_assessments(
     *, user: Person | None, queryset: QuerySet[Assessment]
 ) -> QuerySet[Assessment]:
-    """Issuer staff see their issuer's assessments, admins all, reviewers those of the
+    """Issuer staff see their issuers' assessments, admins all, reviewers those of the
     cohorts assigned to them, anybody else none."""
     u = active(user)
     if u is None:
@@ -106,8 +112,9 @@ def visible_assessments(
         return queryset
     if is_reviewer(u):
         return queryset.filter(cohort__reviewers=u)
-    if u.is_issuer_staff and u.issuer_id is not None:
-        return queryset.filter(issuer_id=u.issuer_id)
+    if u.is_issuer_staff:
+        # Every issuer the person acts for, not only the selected one (as `can_view`).
+        return queryset.filter(issuer_id__in=member_issuer_ids(u))
     return queryset.none()
 
 
@@ -251,6 +258,11 @@ def can_view_email_log(*, user: Person | None, cohort: models.Model) -> bool:
     return is_admin(user)
 
 
+def can_view_invitations(*, user: Person | None, cohort: models.Model) -> bool:
+    """The cohort's contacts with their invitation status, and resending: admins."""
+    return is_admin(user)
+
+
 def can_export(*, user: Person | None, cohort: models.Model) -> bool:
     """CSV/XLSX of the cohort's results and answers: whoever sees its dashboard."""
     return can_view_cohort(user=user, cohort=cohort)
@@ -321,6 +333,10 @@ class CohortAccess:
     @cached_property
     def export(self) -> bool:
         return can_export(user=self.user, cohort=self.cohort)
+
+    @cached_property
+    def view_invitations(self) -> bool:
+        return can_view_invitations(user=self.user, cohort=self.cohort)
 
     @cached_property
     def request_reports(self) -> bool:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import asdict, dataclass, field
-from functools import partial
 from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,8 +19,16 @@ from django.db.models import Field
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from accounts.models import Board, Industry, Issuer, Role, User, normalise_stock_code
-from accounts.services import send_invitation
+from accounts.models import (
+    ASSOCIATION_ROLES,
+    Board,
+    Industry,
+    Issuer,
+    MembershipRole,
+    User,
+    normalise_stock_code,
+)
+from accounts.services import issuer_contact_add
 from assessments import access
 from assessments.models import Assessment
 from assessments.services import assessment_create
@@ -177,11 +184,10 @@ def validate_row(raw: dict[str, str], *, line: int = 0, seen: dict[str, int] | N
         if len(values["email"]) > EMAIL_MAX:
             raise ValidationError("too long")
         values["email"] = values["email"].lower()
-        other = User.objects.filter(email__iexact=values["email"]).select_related("issuer").first()
-        if other is not None and (
-            other.issuer is None or other.issuer.stock_code != values["stock_code"]
-        ):
-            row.errors.append(_("This e-mail address belongs to another organisation's account."))
+        # Someone may act for several issuers (memberships); the association's own staff
+        # act for none.
+        if User.objects.filter(email__iexact=values["email"], role__in=ASSOCIATION_ROLES).exists():
+            row.errors.append(_("This e-mail address belongs to the association's staff."))
     except ValidationError:
         row.errors.append(_("Enter a valid e-mail address."))
     return row
@@ -216,12 +222,15 @@ def import_rows(*, cohort: Cohort, rows: list[Row], user: User, base_url: str) -
             )
             enrolled_announce(assessment=new)  # its existing contacts are told by e-mail
             enrolled += 1
-        if not User.objects.filter(email__iexact=v["email"]).exists():
-            lead = User.objects.create_user(v["email"], None, role=Role.ISSUER_LEAD, issuer=issuer)
-            # Only once the enrolment is committed: never invite into a rolled-back account.
-            transaction.on_commit(
-                partial(
-                    send_invitation, user=lead, inviter=str(_("The association")), base_url=base_url
-                )
-            )
+        # A new address is invited; one that already acts for another issuer becomes a
+        # contact here too and is told (e-mails go once the import commits).
+        issuer_contact_add(
+            issuer=issuer,
+            email=v["email"],
+            full_name="",
+            role=MembershipRole.LEAD,
+            invited_by=user,
+            base_url=base_url,
+            context={"cohort": cohort, "deadline": cohort.closes_on},
+        )
     return enrolled

@@ -1,10 +1,16 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any, cast
+
+from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import Http404
 
-from accounts.models import User
+from accounts.models import Issuer, User
+from accounts.selectors import InvitationRow, issuer_invitations
 from assessments import access
+from assessments.models import Assessment
 
 from .models import Cohort
 
@@ -24,3 +30,26 @@ def cohort_for_user(*, user: User, slug: str) -> Cohort:
         )
     except Cohort.DoesNotExist as exc:
         raise Http404 from exc
+
+
+@dataclass(frozen=True)
+class IssuerInvitations:
+    issuer: Issuer
+    contacts: list[InvitationRow]
+
+
+def cohort_invitations(*, cohort: Cohort, page: str | None) -> Page[IssuerInvitations]:
+    """The cohort's enrolled issuers (50 a page, by stock code), each with its contacts'
+    invitations; three queries whatever the page."""
+    issuers = Issuer.objects.filter(assessments__cohort=cohort).distinct().order_by("stock_code")
+    found: Page[Any] = Paginator(issuers, 50).get_page(page)
+    contacts = issuer_invitations(issuer_ids=[i.pk for i in found.object_list])
+    found.object_list = [IssuerInvitations(i, contacts.get(i.pk, [])) for i in found.object_list]
+    return cast("Page[IssuerInvitations]", found)
+
+
+def cohort_issuer_ids(*, cohort: Cohort) -> list[int]:
+    """The issuers enrolled in the cohort (one assessment each)."""
+    return list(
+        Assessment.objects.filter(cohort=cohort).values_list("issuer_id", flat=True).distinct()
+    )

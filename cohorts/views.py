@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -15,7 +17,8 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.http import AuthedRequest
-from accounts.models import Industry
+from accounts.models import Industry, Membership
+from accounts.services import InvitationNotNeeded, invitation_resend, invitations_resend_pending
 from assessments import access
 from assessments.models import AssessmentStatus
 from reports import charts
@@ -326,3 +329,74 @@ def remind(request: AuthedRequest, slug: str) -> HttpResponse:
             % {"n": n},
         )
     return redirect("cohorts:emails", slug=slug)
+
+
+def _invitations_cohort(request: AuthedRequest, slug: str) -> Cohort:
+    cohort = selectors.cohort_for_user(user=request.user, slug=slug)
+    if not access.can_view_invitations(user=request.user, cohort=cohort):
+        raise Http404
+    return cohort
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def invitations(request: AuthedRequest, slug: str) -> HttpResponse:
+    """Each enrolled issuer's contacts with their invitation status; admins resend to one
+    contact or to everyone who has not accepted yet."""
+    cohort = _invitations_cohort(request, slug)
+    if request.method == "POST":
+        _invitations_resend(request, cohort)
+        page = request.POST.get("page", "")
+        suffix = f"?page={page}" if page.isascii() and page.isdigit() else ""
+        return redirect(reverse("cohorts:invitations", args=[cohort.slug]) + suffix)
+    found = selectors.cohort_invitations(cohort=cohort, page=request.GET.get("page"))
+    return render(
+        request,
+        "cohorts/invitations.html",
+        {
+            "cohort": cohort,
+            "page": found,
+            "can": access.CohortAccess(user=request.user, cohort=cohort),
+        },
+    )
+
+
+def _invitations_resend(request: AuthedRequest, cohort: Cohort) -> None:
+    """One "Resend" (a membership id) or "Resend to all not yet accepted", as a message."""
+    kwargs: dict[str, Any] = {
+        "by": request.user,
+        "base_url": request.build_absolute_uri("/"),
+        "context": {"cohort": cohort, "deadline": cohort.closes_on},
+    }
+    issuer_ids = selectors.cohort_issuer_ids(cohort=cohort)
+    if "all" in request.POST:
+        sent = invitations_resend_pending(issuer_ids=issuer_ids, **kwargs)
+        messages.success(
+            request,
+            ngettext("%(n)d invitation sent again.", "%(n)d invitations sent again.", sent)
+            % {"n": sent},
+        )
+        return
+    raw = request.POST.get("membership", "")
+    membership = (
+        Membership.objects.filter(pk=int(raw), issuer_id__in=issuer_ids)
+        .select_related("user", "issuer")
+        .first()
+        if raw.isascii() and raw.isdigit()
+        else None
+    )
+    if membership is None:
+        messages.error(request, _("That contact is not part of this round."))
+        return
+    try:
+        invitation_resend(membership=membership, **kwargs)
+    except InvitationNotNeeded:
+        messages.info(
+            request,
+            _("%(email)s has already accepted: nothing was sent.")
+            % {"email": membership.user.email},
+        )
+        return
+    messages.success(
+        request, _("Invitation sent again to %(email)s.") % {"email": membership.user.email}
+    )

@@ -37,16 +37,20 @@ def is_logged_in(client: Client) -> bool:
 
 def admin_form_data(response) -> dict:
     """What the admin change page would post back unchanged."""
-    form = response.context["adminform"].form
+    forms = [response.context["adminform"].form]
+    for inline in response.context["inline_admin_formsets"]:  # e.g. the memberships
+        forms += [inline.formset.management_form, *inline.formset.forms]
     data: dict = {}
-    for name, field in form.fields.items():
-        value = form[name].value()
-        if field.disabled or value is None or value is False:
-            continue
-        if isinstance(value, list | tuple):
-            data[name] = [str(v) for v in value]
-        else:
-            data[name] = "on" if value is True else str(value)
+    for form in forms:
+        for name, field in form.fields.items():
+            value = form[name].value()
+            if field.disabled or value is None or value is False:
+                continue
+            key = form.add_prefix(name)
+            if isinstance(value, list | tuple):
+                data[key] = [str(v) for v in value]
+            else:
+                data[key] = "on" if value is True else str(value)
     return data
 
 

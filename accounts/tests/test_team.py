@@ -19,11 +19,12 @@ from assessments.tests.factories import (
 pytestmark = pytest.mark.django_db
 
 
-def test_lead_invites_a_colleague_who_sets_a_password_and_logs_in():
+def test_lead_invites_a_colleague_who_sets_a_password_and_logs_in(oncommit):
     the_lead = lead(full_name="Mei Chan")
-    response = client_for(the_lead).post(
-        reverse("team"), {"email": "Ka.Ho@Example.org", "full_name": "Ka Ho Wong"}
-    )
+    with oncommit(execute=True):  # the invitation goes once the account is committed
+        response = client_for(the_lead).post(
+            reverse("team"), {"email": "Ka.Ho@Example.org", "full_name": "Ka Ho Wong"}
+        )
     assert response.status_code == 302
     colleague = User.objects.get(email="ka.ho@example.org")
     assert colleague.role == Role.ISSUER_CONTRIBUTOR and colleague.issuer == the_lead.issuer
@@ -52,7 +53,7 @@ def test_bad_addresses_get_a_clear_message():
     assert len(mail.outbox) == 0
 
 
-def test_the_invite_form_answers_the_same_whether_or_not_the_address_has_an_account():
+def test_the_invite_form_answers_the_same_whether_or_not_the_address_has_an_account(oncommit):
     """No account enumeration: a lead cannot tell from the answer whether an address is
     registered (here or at another company); the owner of an existing account is told by
     e-mail, in their language, and nothing about the account changes."""
@@ -61,7 +62,8 @@ def test_the_invite_form_answers_the_same_whether_or_not_the_address_has_an_acco
     client = client_for(the_lead)
 
     def invite(email: str):
-        response = client.post(reverse("team"), {"email": email, "full_name": "Someone"})
+        with oncommit(execute=True):
+            response = client.post(reverse("team"), {"email": email, "full_name": "Someone"})
         page = client.get(response.url).content.decode()
         alert = re.search(r'<div class="alert[^>]*>(.*?)</div>', page, re.S)
         assert alert is not None
@@ -83,7 +85,9 @@ def test_the_invite_form_answers_the_same_whether_or_not_the_address_has_an_acco
     invitation, notice = mail.outbox
     assert invitation.to == ["brand.new@example.org"]
     assert notice.to == [elsewhere.email]
-    assert "已" in notice.body and reverse("login") in notice.body  # in the owner's language
+    # In the owner's language, with the page where they may accept (nothing is granted
+    # before they do: accounts/tests/test_memberships.py).
+    assert "已" in notice.body and reverse("memberships") in notice.body
 
 
 def test_only_the_lead_invites_and_only_issuer_staff_see_a_team():

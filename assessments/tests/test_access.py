@@ -12,6 +12,9 @@ admin. Rows are a predicate on one object:
 - issuer A (`own`) and issuer B (`other`);
 - `-` for the rules that need no object.
 
+`dual` is the lead of A who is also a contributor of B and has B selected; `pend` the
+lead of B whose invitation to A (by A's lead) is not accepted yet.
+
 `x` allows, `.` refuses. Every public `can_*` predicate must have exactly its rows
 (`test_every_predicate_has_all_its_rows`), so a new rule cannot ship without a line here.
 The URL-level matrix (tests/security/test_access_matrix.py) checks the pages on top.
@@ -27,7 +30,7 @@ from typing import Any, cast
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
-from accounts.models import Issuer
+from accounts.models import Issuer, Membership, MembershipRole
 from assessments import access
 from assessments.models import Assessment, AssessmentStatus
 from assessments.services import FRAMEWORK_DIR, framework_load
@@ -36,7 +39,7 @@ from .factories import CohortFactory, IssuerFactory, association_admin, contribu
 
 pytestmark = pytest.mark.django_db
 
-PEOPLE = ("anon", "off", "con", "lead", "lead_b", "rev", "rev_b", "adm", "adm_off")
+PEOPLE = ("anon", "off", "con", "lead", "lead_b", "rev", "rev_b", "adm", "adm_off", "dual", "pend")
 
 ASSESSMENT_VARIANTS = ("draft", "submitted", "returned", "approved", "nocohort")
 COHORT_VARIANTS = ("own", "other")
@@ -44,21 +47,22 @@ ISSUER_VARIANTS = ("own", "other")
 NO_OBJECT = ("-",)
 
 # fmt: off
-#                      anon off con lead lead_b rev rev_b adm adm_off
-SEES_A =              " .    .   x   x    .      x   .     x   .  "
-SEES_A_NO_COHORT =    " .    .   x   x    .      .   .     x   .  "
-RESPONDENTS =         " .    .   x   x    .      .   .     .   .  "
-NOBODY =              " .    .   .   .    .      .   .     .   .  "
-LEAD_A =              " .    .   .   x    .      .   .     .   .  "
-REVIEWS_A =           " .    .   .   .    .      x   .     x   .  "
-ADMIN =               " .    .   .   .    .      .   .     x   .  "
-LEAD_OR_REVIEWS_A =   " .    .   .   x    .      x   .     x   .  "
-LEAD_OR_ADMIN =       " .    .   .   x    .      .   .     x   .  "
-SEES_COHORT_B =       " .    .   .   .    .      .   x     x   .  "
-LEAD_B =              " .    .   .   .    x      .   .     .   .  "
-ISSUER_STAFF =        " .    .   x   x    x      .   .     .   .  "
-ISSUER_LEADS =        " .    .   .   x    x      .   .     .   .  "
-ASSOCIATION =         " .    .   .   .    .      x   x     x   .  "
+#                      anon off con lead lead_b rev rev_b adm adm_off dual pend
+SEES_A =              " .    .   x   x    .      x   .     x   .       x    .  "
+SEES_A_NO_COHORT =    " .    .   x   x    .      .   .     x   .       x    .  "
+RESPONDENTS =         " .    .   x   x    .      .   .     .   .       x    .  "
+NOBODY =              " .    .   .   .    .      .   .     .   .       .    .  "
+LEAD_A =              " .    .   .   x    .      .   .     .   .       x    .  "
+REVIEWS_A =           " .    .   .   .    .      x   .     x   .       .    .  "
+ADMIN =               " .    .   .   .    .      .   .     x   .       .    .  "
+LEAD_OR_REVIEWS_A =   " .    .   .   x    .      x   .     x   .       x    .  "
+LEAD_OR_ADMIN =       " .    .   .   x    .      .   .     x   .       x    .  "
+LEAD_B_OR_ADMIN =     " .    .   .   .    x      .   .     x   .       .    x  "
+SEES_COHORT_B =       " .    .   .   .    .      .   x     x   .       .    .  "
+LEAD_B =              " .    .   .   .    x      .   .     .   .       .    x  "
+ISSUER_STAFF =        " .    .   x   x    x      .   .     .   .       x    x  "
+ISSUER_LEADS =        " .    .   .   x    x      .   .     .   .       .    x  "
+ASSOCIATION =         " .    .   .   .    .      x   x     x   .       .    .  "
 
 
 def seen_like_a() -> dict[str, str]:
@@ -90,6 +94,7 @@ TABLE: dict[str, dict[str, str]] = {
     "can_view_history":    every_variant(LEAD_OR_REVIEWS_A) | {"nocohort": LEAD_OR_ADMIN},
     # one issuer
     "can_confirm_profile": {"own": LEAD_A, "other": LEAD_B},
+    "can_add_contact":     {"own": LEAD_OR_ADMIN, "other": LEAD_B_OR_ADMIN},
     # one cohort
     "can_view_cohort":             {"own": REVIEWS_A, "other": SEES_COHORT_B},
     "can_export":                  {"own": REVIEWS_A, "other": SEES_COHORT_B},
@@ -99,6 +104,7 @@ TABLE: dict[str, dict[str, str]] = {
     "can_enrol":                   {"own": ADMIN, "other": ADMIN},
     "can_send_reminders":          {"own": ADMIN, "other": ADMIN},
     "can_view_email_log":          {"own": ADMIN, "other": ADMIN},
+    "can_view_invitations":        {"own": ADMIN, "other": ADMIN},
     # no object
     "can_start":              {"-": ISSUER_STAFF},
     "can_start_new":          {"-": ISSUER_LEADS},
@@ -107,6 +113,7 @@ TABLE: dict[str, dict[str, str]] = {
     "can_list_cohorts":       {"-": ASSOCIATION},
     "can_review_submissions": {"-": ASSOCIATION},
     "can_create_cohort":      {"-": ADMIN},
+    "can_resend_invitation":  {"-": ADMIN},
 }
 # fmt: on
 
@@ -172,7 +179,16 @@ def world() -> World:
         "rev_b": reviewer(),
         "adm": association_admin(),
         "adm_off": association_admin(is_active=False),
+        # Lead of A and contributor of B, with B selected: A's lead rights come through
+        # a membership that is not the selected one; the no-object rules follow B.
+        "dual": contributor(issuer_b),
+        # Lead of B whom A's lead invited: a pending membership grants nothing at A.
+        "pend": lead(issuer_b),
     }
+    Membership.objects.create(user=people["dual"], issuer=issuer_a, role=MembershipRole.LEAD)
+    Membership.objects.create(
+        user=people["pend"], issuer=issuer_a, role=MembershipRole.CONTRIBUTOR, is_active=False
+    )
     cohort_a.reviewers.add(people["rev"])
     cohort_b.reviewers.add(people["rev_b"])
 

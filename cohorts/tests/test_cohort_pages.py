@@ -9,7 +9,6 @@ from accounts.models import Issuer, Role, User
 from assessments.models import Assessment
 from assessments.tests.factories import (
     CohortFactory,
-    IssuerFactory,
     association_admin,
     client_for,
     lead,
@@ -144,7 +143,7 @@ def test_enrol_one_issuer_creates_assessment_and_invites_the_lead(framework, onc
 
 def test_enrol_one_with_problems_shows_them_and_keeps_the_input(framework):
     cohort = CohortFactory(framework=framework)
-    other = lead(IssuerFactory(stock_code="00005"))
+    other = reviewer()  # the association's staff act for no issuer
     admin = client_for(association_admin())
     response = admin.post(
         f"/cohorts/{cohort.slug}/enrol/",
@@ -175,5 +174,5 @@ def test_enrol_one_with_problems_shows_them_and_keeps_the_input(framework):
             "email": other.email,
         },
     )
-    assert "belongs to another organisation" in response.content.decode()
+    assert "belongs to the association" in response.content.decode()
     assert not Assessment.objects.filter(cohort=cohort).exists()

@@ -30,7 +30,7 @@ from django.db import connection
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from accounts.models import Issuer, User
+from accounts.models import Issuer, Membership, User
 from assessments.models import (
     Answer,
     AnswerRevision,
@@ -153,6 +153,14 @@ TABLE: dict[str, Row] = {
         get=     "login  200    200    200    404    404    404",
         post=    "login  403    302+w  302+w  404    404    404",
         data=lambda w: {"email": "new.colleague@example.org", "full_name": "New Colleague"}),
+    "memberships": Row(none,
+        get=     "login  200    200    200    200    200    200",
+        post=    "login  404    404    404    404    404    404",
+        data=lambda w: {"accept": "0"}),
+    "issuer_select": Row(none,
+        get=     "login  405    405    405    405    405    405",
+        post=    "login  302    302    302    302    302    302",
+        data=lambda w: {"issuer": w.a.issuer_id}),
     "login": Row(none,
         get=     "200    302    302    302    302    302    302",
         post=    "200    302    302    302    302    302    302"),
@@ -240,6 +248,10 @@ TABLE: dict[str, Row] = {
         get=     "login  404    404    404    403    404    200",
         post=    "login  404    404    404    403    404    200",
         data=enrol_file),
+    "cohorts:invitations": Row(cohort_a,
+        get=     "login  404    404    404    404    404    200",
+        post=    "login  404    404    404    404    404    302",
+        data=lambda w: {"all": "1"}),
     "cohorts:create": Row(none,
         get=     "login  403    403    403    403    403    200",
         post=    "login  403    403    403    403    403    302+w",
@@ -350,6 +362,7 @@ def state() -> tuple[Any, ...]:
                 "password",
             )
         ),
+        list(Membership.objects.order_by("pk").values()),
         list(Report.objects.order_by("pk").values_list("pk", "status", "requested_at")),
         list(Cohort.objects.order_by("pk").values()),
         list(Cohort.reviewers.through.objects.order_by("pk").values_list("cohort_id", "user_id")),

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from django.core.exceptions import PermissionDenied
 
+from accounts import services as accounts_services
 from accounts.services import colleague_invite
 from assessments import services
 from assessments.services import Proposed
@@ -86,6 +87,40 @@ REFUSED: dict[str, tuple[Call, tuple[str, ...]]] = {
             lead=u, email="someone@example.org", full_name="Someone", base_url="http://x/"
         ),
         ("contributor_a", "reviewer_a", "reviewer_b", "admin"),
+    ),
+    "issuer_contact_add": (
+        lambda w, u: accounts_services.issuer_contact_add(
+            issuer=w.issuer_a,
+            email="someone@example.org",
+            full_name="Someone",
+            role="issuer_lead",
+            invited_by=u,
+            base_url="http://x/",
+        ),
+        # The lead adds only contributors (colleague_invite); admins any role.
+        ("contributor_a", "lead_a", "lead_b", "reviewer_a", "reviewer_b"),
+    ),
+    "invitation_resend": (
+        lambda w, u: accounts_services.invitation_resend(
+            membership=w.users["lead_a"].memberships.get(), by=u, base_url="http://x/"
+        ),
+        ("contributor_a", "lead_a", "lead_b", "reviewer_a", "reviewer_b"),
+    ),
+    "invitations_resend_pending": (
+        lambda w, u: accounts_services.invitations_resend_pending(
+            issuer_ids=[w.issuer_a.pk], by=u, base_url="http://x/"
+        ),
+        ("contributor_a", "lead_a", "lead_b", "reviewer_a", "reviewer_b"),
+    ),
+    "issuer_switch": (
+        lambda w, u: accounts_services.issuer_switch(user=u, issuer=w.issuer_a),
+        ("lead_b", "reviewer_a", "reviewer_b", "admin"),
+    ),
+    "membership_accept": (
+        lambda w, u: accounts_services.membership_accept(
+            user=u, membership=w.users["lead_a"].memberships.get()
+        ),
+        ("contributor_a", "lead_b", "reviewer_a", "reviewer_b", "admin"),
     ),
     "cohort_create": (
         create_cohort,
