@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run setup test faults lint format messages bench-report bench-dashboard bench load check-deploy audit clean
+.PHONY: run setup test faults lint format messages bench-report bench-dashboard bench-enrolment bench load check-deploy audit clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -81,6 +81,11 @@ bench-report: setup
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ai_readiness_bench
 bench-dashboard: setup
 	DATABASE_URL=$(BENCH_DATABASE_URL) DEBUG=true $(BIN)/python bench/dashboard.py
+
+# Enrolment preview of a 2,000-row messy CSV (bench/enrolment.py; target ≤ 3 s), in its own
+# database ai_readiness_bench_enrol (created and migrated if missing). About a minute.
+bench-enrolment: setup
+	$(BIN)/python -m bench.enrolment
 
 # Every benchmark (bench/run.py) against gunicorn (2 sync workers) + PostgreSQL + Redis on
 # 127.0.0.1, in databases of its own (ai_readiness_bench*, Redis 8-9): wizard step vs a bare

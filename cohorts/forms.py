@@ -87,7 +87,8 @@ class CohortForm(forms.ModelForm):
 class EnrolOneForm(forms.Form):
     """One issuer by hand: the same fields and rules as a line of the CSV file."""
 
-    stock_code = forms.CharField(label=_("HKEX stock code"), max_length=5)
+    # Room for the forms a file accepts too (0700.HK); enrolment.parse_stock_code decides.
+    stock_code = forms.CharField(label=_("HKEX stock code"), max_length=12)
     name_en = forms.CharField(label=capfirst(_("name (English)")), max_length=200)
     name_zh = forms.CharField(label=capfirst(_("name (Chinese)")), max_length=200, required=False)
     # No preselected industry: the admin must choose one, not accept "Energy" by default.
@@ -97,8 +98,9 @@ class EnrolOneForm(forms.Form):
     board = forms.ChoiceField(label=capfirst(_("board")), choices=Board.choices)
     email = forms.EmailField(label=_("Lead's e-mail address"), max_length=254)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, cohort: Cohort | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.cohort = cohort
         self.row: enrolment.Row | None = None
         self.helper = FormHelper()
         self.helper.form_tag = False
@@ -108,7 +110,8 @@ class EnrolOneForm(forms.Form):
         if self.errors:
             return data
         row = enrolment.validate_row({c: str(data.get(c, "")) for c in enrolment.COLUMNS})
-        for message in row.errors:
+        enrolment.classify([row], cohort=self.cohort)
+        for message in row.problems:
             self.add_error(None, message)
         self.row = row
         return data
@@ -117,4 +120,7 @@ class EnrolOneForm(forms.Form):
 class EnrolmentUploadForm(forms.Form):
     """The enrolment CSV (parsed by `enrolment.parse`, which also bounds its size)."""
 
-    file = forms.FileField(label=_("CSV file"))
+    file = forms.FileField(
+        label=_("CSV file"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,text/csv"}),
+    )

@@ -1,20 +1,24 @@
-"""Writes of the cohort vertical that are not enrolment (enrolment.py) or bulk reports."""
+"""Writes of the cohort vertical that are not enrolment's import (enrolment.py) or bulk
+reports."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
 
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils.translation import gettext as _
 
-from accounts.models import User
+from accounts.models import Issuer, User
 from assessments import access
 from assessments.models import FrameworkVersion
 
 from .models import Cohort
 
 EDITABLE = ("name_en", "name_zh", "slug", "year", "opens_on", "closes_on", "status")
+ISSUER_DETAILS = ("name_en", "name_zh", "industry", "board")
 
 
 @transaction.atomic
@@ -66,3 +70,41 @@ def cohort_update(
     if reviewers is not None:
         cohort.reviewers.set(list(reviewers))
     return cohort
+
+
+@transaction.atomic
+def issuer_details_update(
+    *, issuer: Issuer, user: User, cohort: Cohort, details: dict[str, str]
+) -> Issuer:
+    """Change an issuer's recorded details as the admin accepted them in an enrolment
+    preview, each change recorded in the admin's history of the issuer (who, when, what
+    was recorded before)."""
+    if not access.can_enrol(user=user, cohort=cohort):
+        raise PermissionDenied
+    unknown = set(details) - set(ISSUER_DETAILS)
+    if unknown:
+        raise TypeError(f"not a detail an enrolment changes: {', '.join(sorted(unknown))}")
+    fields = {name: Issuer._meta.get_field(name) for name in details}
+
+    def shown(name: str, value: str) -> str:
+        # Industries and boards by their label, never their code.
+        return str(dict(fields[name].flatchoices).get(value, value))  # type: ignore[union-attr]
+
+    message = "; ".join(
+        f"{fields[name].verbose_name}: “{shown(name, getattr(issuer, name))}” → "  # type: ignore[union-attr]
+        f"“{shown(name, value)}”"
+        for name, value in details.items()
+    )
+    for name, value in details.items():
+        setattr(issuer, name, value)
+    issuer.full_clean()
+    issuer.save(update_fields=list(details))
+    LogEntry.objects.log_actions(
+        user_id=user.pk,
+        queryset=[issuer],
+        action_flag=CHANGE,
+        change_message=_("Enrolment into %(cohort)s: %(changes)s")
+        % {"cohort": cohort.name_en, "changes": message},
+        single_object=True,
+    )
+    return issuer

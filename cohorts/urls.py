@@ -12,6 +12,11 @@ urlpatterns = [
     path("<slug:slug>/reports/", views.bulk_reports, name="bulk_reports"),
     path("<slug:slug>/enrol/", views.enrol, name="enrol"),
     path("<slug:slug>/invitations/", views.invitations, name="invitations"),
+    path(
+        "<slug:slug>/enrol/template-<str:language>.<str:fmt>",
+        views.enrol_template,
+        name="enrol_template",
+    ),
     path("<slug:slug>/edit/", views.cohort_edit, name="edit"),
     path("<slug:slug>/reports.zip", views.bulk_zip, name="bulk_zip"),
     path("<slug:slug>/emails/", views.email_log, name="emails"),

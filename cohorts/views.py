@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -24,7 +25,7 @@ from assessments.models import AssessmentStatus
 from reports import charts
 from reports.models import ReportLanguage
 
-from . import bulk, enrolment, exports, notifications, selectors, services
+from . import bulk, enrolment, enrolment_markup, exports, notifications, selectors, services
 from .dashboard import DashboardFilters, cohort_dashboard
 from .forms import CohortForm, EnrolmentUploadForm, EnrolOneForm
 from .models import Cohort
@@ -147,15 +148,19 @@ def _enrol_page(
     *,
     form: EnrolmentUploadForm | None = None,
     one: EnrolOneForm | None = None,
-    rows: list[enrolment.Row] | None = None,
+    parsed: enrolment.Parsed | None = None,
 ) -> HttpResponse:
+    if parsed is not None:
+        enrolment.classify(parsed.rows, cohort=cohort)
     context = {
+        "preview_rows": enrolment_markup.preview_rows(parsed.rows) if parsed else "",
         "cohort": cohort,
         "form": form or EnrolmentUploadForm(),
-        "one": one or EnrolOneForm(),
-        "rows": None if rows is None else enrolment.mark_existing(rows),
-        "invalid": sum(1 for r in rows or [] if not r.ok),
-        "columns": enrolment.COLUMNS,
+        "one": one or EnrolOneForm(cohort=cohort),
+        "parsed": parsed,
+        "summary": enrolment.summary(parsed) if parsed else None,
+        "columns": enrolment.column_names(),
+        "template_languages": settings.LANGUAGES,
     }
     return render(request, "cohorts/enrol.html", context)
 
@@ -171,9 +176,10 @@ def _enrol_cohort(request: AuthedRequest, slug: str) -> Cohort:
 @login_required
 @require_http_methods(["GET", "POST"])
 def enrol(request: AuthedRequest, slug: str) -> HttpResponse:
-    """The enrolment page: upload a CSV and see every row with its errors (preview), then
-    import it (optionally skipping bad rows), or enrol one issuer by hand. One form per
-    action, all posting here; the `action` field picks the view."""
+    """The enrolment page: upload a CSV and see every row classified (preview), tick the
+    recorded details to change, then import (optionally skipping bad rows), or enrol one
+    issuer by hand. One form per action, all posting here; the `action` field picks the
+    view."""
     actions = {"one": enrol_one, "import": enrol_import}
     if request.method == "POST":
         return actions.get(request.POST.get("action", ""), enrol_upload)(request, slug)
@@ -181,66 +187,94 @@ def enrol(request: AuthedRequest, slug: str) -> HttpResponse:
 
 
 def enrol_upload(request: AuthedRequest, slug: str) -> HttpResponse:
-    """Parse the uploaded CSV and show the preview; the rows wait in the session."""
+    """Parse the uploaded CSV and show the preview; the parsed file waits in the session."""
     cohort = _enrol_cohort(request, slug)
     form = EnrolmentUploadForm(request.POST, request.FILES)
-    rows = None
+    parsed = None
     if form.is_valid():
         try:
             # One byte over the limit is enough for parse() to refuse the file; never read
             # a huge upload into memory.
-            rows = enrolment.parse(form.cleaned_data["file"].read(enrolment.MAX_BYTES + 1))
+            parsed = enrolment.parse(form.cleaned_data["file"].read(enrolment.MAX_BYTES + 1))
         except enrolment.EnrolmentFileError as exc:
             form.add_error("file", str(exc))
         else:
-            request.session[SESSION_KEY.format(slug=slug)] = enrolment.to_session(rows)
-    return _enrol_page(request, cohort, form=form, rows=rows)
+            request.session[SESSION_KEY.format(slug=slug)] = enrolment.to_session(parsed)
+    return _enrol_page(request, cohort, form=form, parsed=parsed)
 
 
 def enrol_import(request: AuthedRequest, slug: str) -> HttpResponse:
-    """Import the previewed rows (all valid, or the valid ones when asked to skip)."""
+    """Import the previewed rows (all valid, or the valid ones when asked to skip), with
+    the recorded details the admin ticked; everything is validated again first."""
     cohort = _enrol_cohort(request, slug)
     key = SESSION_KEY.format(slug=slug)
     stored = request.session.get(key)
-    if not stored:
+    if not isinstance(stored, dict):
         messages.error(request, _("Upload the file again: the preview has expired."))
         return redirect("cohorts:enrol", slug=slug)
-    rows = enrolment.from_session(stored)
-    invalid = [r for r in rows if not r.ok]
-    if invalid and request.POST.get("skip_invalid") != "1":
+    parsed = enrolment.from_session(stored)
+    enrolment.classify(parsed.rows, cohort=cohort)
+    if parsed.invalid and request.POST.get("skip_invalid") != "1":
         messages.error(
             request, _("Some rows have errors. Fix the file, or choose to skip those rows.")
         )
-        return _enrol_page(request, cohort, rows=rows)
-    count = enrolment.import_rows(
-        cohort=cohort, rows=rows, user=request.user, base_url=request.build_absolute_uri("/")
+        return _enrol_page(request, cohort, parsed=parsed)
+    result = enrolment.import_rows(
+        cohort=cohort,
+        rows=parsed.rows,
+        user=request.user,
+        base_url=request.build_absolute_uri("/"),
+        accepted=enrolment.accepted_changes(request.POST),
     )
     del request.session[key]
-    messages.success(
-        request,
-        _("%(n)d issuer(s) enrolled; %(skipped)d row(s) skipped.")
-        % {"n": count, "skipped": len(invalid)},
-    )
+    for message in enrolment.import_messages(result, skipped=parsed.invalid):
+        messages.success(request, message)
     return redirect("cohorts:dashboard", slug=slug)
 
 
 def enrol_one(request: AuthedRequest, slug: str) -> HttpResponse:
-    """Enrol one issuer typed into the form (validated like a CSV row)."""
+    """Enrol one issuer typed into the form (validated and classified like a CSV row)."""
     cohort = _enrol_cohort(request, slug)
-    one = EnrolOneForm(request.POST)
+    one = EnrolOneForm(request.POST, cohort=cohort)
     if not one.is_valid() or one.row is None:
         return _enrol_page(request, cohort, one=one)
-    count = enrolment.import_rows(
+    result = enrolment.import_rows(
         cohort=cohort, rows=[one.row], user=request.user, base_url=request.build_absolute_uri("/")
     )
     name = {"name": one.row.values["name_en"]}
-    if count:
+    if result.enrolled:
         messages.success(request, _("%(name)s enrolled.") % name)
     else:
         messages.info(
             request, _("%(name)s was already enrolled; its recorded details were kept.") % name
         )
     return redirect("cohorts:enrol", slug=slug)
+
+
+@login_required
+@require_GET
+def enrol_template(
+    request: AuthedRequest, slug: str, language: str, fmt: str
+) -> HttpResponse | FileResponse:
+    """The enrolment file's template (header and a sample row) in CSV or XLSX, per language."""
+    _enrol_cohort(request, slug)
+    if language not in dict(settings.LANGUAGES) or fmt not in ("csv", "xlsx"):
+        raise Http404
+    rows = enrolment.template_rows(language)
+    filename = f"enrolment-template-{language}.{fmt}"
+    if fmt == "csv":
+        # UTF-8 with a BOM (exports.csv_stream writes one): Excel then shows Chinese right.
+        response = HttpResponse(
+            "".join(exports.csv_stream(rows)), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+    return FileResponse(
+        exports.xlsx_tempfile(rows, sheet="enrolment"),
+        as_attachment=True,
+        filename=filename,
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
 
 
 @login_required

@@ -149,7 +149,7 @@ def test_enrol_one_with_problems_shows_them_and_keeps_the_input(framework):
         f"/cohorts/{cohort.slug}/enrol/",
         {
             "action": "one",
-            "stock_code": "123456",
+            "stock_code": "1234567890123",
             "name_en": "Tsing Yi Shipping",
             "industry": "space",
             "board": "main",
@@ -160,7 +160,7 @@ def test_enrol_one_with_problems_shows_them_and_keeps_the_input(framework):
     assert response.status_code == 200
     assert "Tsing Yi Shipping" in html
     assert "Select a valid choice." in html
-    assert "at most 5 characters" in html
+    assert "at most 12 characters" in html  # room for 0700.HK, not for anything
     assert not Assessment.objects.filter(cohort=cohort).exists()
     # Field-level checks passed, but the shared CSV rules still apply.
     response = admin.post(
@@ -175,4 +175,17 @@ def test_enrol_one_with_problems_shows_them_and_keeps_the_input(framework):
         },
     )
     assert "belongs to the association" in response.content.decode()
+    assert not Assessment.objects.filter(cohort=cohort).exists()
+    response = admin.post(
+        f"/cohorts/{cohort.slug}/enrol/",
+        {
+            "action": "one",
+            "stock_code": "123456",
+            "name_en": "Tsing Yi Shipping",
+            "industry": "industrials",
+            "board": "main",
+            "email": "new@tsingyi.example",
+        },
+    )
+    assert "Stock code must be 1 to 5 digits" in response.content.decode()
     assert not Assessment.objects.filter(cohort=cohort).exists()

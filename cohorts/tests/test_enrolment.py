@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -44,7 +46,10 @@ def test_preview_shows_errors_and_nothing_is_imported_until_skipping(setup, onco
     html = response.content.decode()
     assert response.status_code == 200
     assert "1 row has errors" in html and "Stock code must be 1 to 5 digits" in html
-    assert "Unknown industry" in html and "Board must be Main Board or GEM" in html
+    assert (
+        "Unknown industry" in html
+        and "Unknown board “Moon Board”. Use one of: Main Board, GEM." in html
+    )
     assert not Issuer.objects.exists()
     response = admin.post(url, {"action": "import"}, follow=True)
     assert "Some rows have errors" in response.content.decode()
@@ -123,8 +128,11 @@ def test_an_existing_member_is_never_overwritten_and_the_preview_says_so(setup, 
         "0700,Victoria Harbour Tech Ltd,,Information Technology,Main Board,cfo@vht.example\n"
     )
     html = upload(admin, url, messy).content.decode()
-    assert "Existing member: its recorded details are kept" in html
-    assert "name (English)" in html and "name (Chinese)" in html and "industry" in html
+    assert "On record, details differ" in html
+    # The empty Chinese name proposes nothing; the two other differences are offered.
+    changes = re.search(r'id="changes-2".*?</table>', html, re.S).group(0)
+    assert "Name (English)" in changes and "Industry" in changes
+    assert "Name (Chinese)" not in changes
     with oncommit(execute=True):
         assert admin.post(url, {"action": "import"}).status_code == 302
     member.refresh_from_db()

@@ -189,7 +189,7 @@ def test_enrolment_tells_existing_contacts_and_invites_new_ones(framework, eager
     with oncommit(execute=True):
         enrolment.import_rows(
             cohort=new,
-            rows=enrolment.parse(csv),
+            rows=enrolment.parse(csv).rows,
             user=association_admin(),
             base_url="http://testserver/",
         )

@@ -252,6 +252,10 @@ TABLE: dict[str, Row] = {
         get=     "login  404    404    404    404    404    200",
         post=    "login  404    404    404    404    404    302",
         data=lambda w: {"all": "1"}),
+    "cohorts:enrol_template": Row(
+        lambda w: {"slug": w.cohort_a.slug, "language": "zh-hant", "fmt": "xlsx"},
+        get=     "login  404    404    404    403    404    200",
+        post=    "login  405    405    405    405    405    405"),
     "cohorts:create": Row(none,
         get=     "login  403    403    403    403    403    200",
         post=    "login  403    403    403    403    403    302+w",

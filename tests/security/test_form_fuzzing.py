@@ -555,11 +555,14 @@ def test_enrolment_files_in_the_wrong_shape_get_a_clear_message(world):
         (
             header + "700,Soci\u00e9t\u00e9 G\u00e9n\u00e9rale Caf\u00e9,,industrials,main,a@b.c\n"
         ).encode("latin-1"),
-        (header + good_row).encode("utf-16"),
         header.encode() + b"700,\xed\xa0\x80 Lone Surrogate,,industrials,main,a@b.c\n",
     ):
         assert "Save it as “CSV UTF-8”" in upload(world, content), content[:40]
-    assert "Missing column(s): name_en, industry, board, email" in upload(world, b"stock_code\n1\n")
+    assert "Missing column(s): English name, Industry, Board, Lead&#x27;s e-mail" in upload(
+        world, b"stock_code\n1\n"
+    )
+    # Excel's "Unicode Text" (UTF-16 with its byte-order mark) is read.
+    assert "Victoria Harbour Tech Limited" in upload(world, (header + good_row).encode("utf-16"))
     assert "The file has a header but no rows." in upload(world, header.encode())
     assert "The submitted file is empty." in upload(world, b"")
     # A single field longer than the csv module's limit (128 KiB).
