@@ -47,6 +47,12 @@ VARIATIONS: list[tuple[str, dict[str, str]]] = [
         {"industry": "financials", "status": "submitted", "sort": "-score"},
     ),
     ("page 20", {"page": "20"}),
+    ("search by stock code", {"q": "0700.HK"}),
+    ("search by name", {"q": "holdings"}),
+    ("not started", {"not_started": "1"}),
+    ("lead not accepted", {"not_accepted": "1"}),
+    ("overdue", {"overdue": "1"}),
+    ("fewest answered first", {"sort": "answered"}),
 ]
 
 

@@ -161,7 +161,7 @@ def test_printing_on_a4_landscape_cuts_nothing(page, round_):
     assert round(width) == 842 and round(height) == 595
 
 
-def test_at_1366_px_the_heatmaps_last_industry_is_within_reach(page, round_):
+def test_at_1366_px_the_heatmaps_last_industry_and_the_histogram_fit(page, round_):
     page.set_viewport_size({"width": 1366, "height": 800})
     login(page, association_admin().email)
     page.goto(page.base + "/cohorts/print-2026/")
@@ -176,3 +176,7 @@ def test_at_1366_px_the_heatmaps_last_industry_is_within_reach(page, round_):
     assert frame["x"] <= last["x"] and last["x"] + last["width"] <= frame["x"] + frame["width"] + 1
     assert abs(first["x"] - frame["x"]) <= 1  # sticky: still at the left edge
     assert box.get_attribute("tabindex") == "0"
+    # The histogram fits its card (it used to run over its edge).
+    card = page.locator("#histogram").bounding_box()
+    chart = page.locator("#histogram svg").bounding_box()
+    assert chart["x"] + chart["width"] <= card["x"] + card["width"] + 1
