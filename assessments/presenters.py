@@ -17,7 +17,14 @@ from django.utils.translation import gettext as _
 from . import kinds, selectors
 from .framework import Dimension, Framework, ItemDef, Named
 from .kinds import answer_code_text
-from .models import Answer, Assessment, Confidence, ReviewComment, ScoreSnapshot
+from .models import (
+    Answer,
+    AnswerRevision,
+    Assessment,
+    Confidence,
+    ReviewComment,
+    ScoreSnapshot,
+)
 from .scoring import effective_shares, known_share_of_result, score
 from .selectors import ChangesSinceReturn, answer_values
 
@@ -445,3 +452,23 @@ def reviewer_page(assessment: Assessment, fw: Framework, lang: str | None) -> di
         "since_return": changes_since_return(fw, selectors.changes_since_return(assessment), lang),
         "trail": trail(fw, selectors.review_trail(assessment, with_revisions=False), lang),
     }
+
+
+@dataclass(frozen=True)
+class RevisionView:
+    rev: AnswerRevision
+    question: str
+    value: str
+
+
+def revisions(
+    fw: Framework, rows: Iterable[AnswerRevision], lang: str | None
+) -> list[RevisionView]:
+    """Answer changes for the audit trail, each with its question and value in words."""
+    out = []
+    for rev in rows:
+        item = fw.items.get(rev.answer.item.code)
+        question = item.text.get(lang) if item else _("A question of another framework version")
+        value = answer_text(item, rev, lang) if item else ""
+        out.append(RevisionView(rev, question, value))
+    return out

@@ -112,15 +112,19 @@ def latest_snapshot_id(assessment: Assessment) -> int | None:
     return assessment.snapshots.order_by("-created_at", "-pk").values_list("pk", flat=True).first()
 
 
+def answer_revisions(assessment: Assessment) -> QuerySet[AnswerRevision]:
+    """Every change to the assessment's answers (and every lost concurrent proposal),
+    oldest first."""
+    return (
+        AnswerRevision.objects.filter(answer__assessment=assessment)
+        .select_related("user", "answer__item")
+        .order_by("created_at", "pk")
+    )
+
+
 def review_trail(assessment: Assessment, *, with_revisions: bool = True) -> dict[str, list[Any]]:
     """Status changes, reviewer comments and (optionally) every answer change, oldest first."""
-    revisions: list[Any] = []
-    if with_revisions:
-        revisions = list(
-            AnswerRevision.objects.filter(answer__assessment=assessment)
-            .select_related("user", "answer__item")
-            .order_by("created_at", "pk")
-        )
+    revisions: list[Any] = list(answer_revisions(assessment)) if with_revisions else []
     return {
         "changes": list(assessment.status_changes.select_related("user")),
         "comments": list(assessment.comments.select_related("author", "item")),

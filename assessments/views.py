@@ -24,6 +24,7 @@ from .models import EDITABLE_STATUSES, Answer, Assessment
 from .replay import login_required_keep_post, parked_post
 
 HOME_PAGE_SIZE = 50
+HISTORY_PAGE_SIZE = 100
 
 
 def _wizard_context(
@@ -362,26 +363,18 @@ def history(request: AuthedRequest, pk: int) -> HttpResponse:
     if not access.can_view_history(user=request.user, assessment=assessment):
         raise PermissionDenied
     fw = selectors.framework_of(assessment.framework)
-    trail = selectors.review_trail(assessment)
+    trail = selectors.review_trail(assessment, with_revisions=False)
+    page = Paginator(selectors.answer_revisions(assessment), HISTORY_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     lang = get_language()
-    revisions = [
-        {
-            "rev": rev,
-            "question": fw.items[rev.answer.item.code].text.get(lang)
-            if rev.answer.item.code in fw.items
-            else rev.answer.item.code,
-            "value": presenters.answer_text(fw.items[rev.answer.item.code], rev, lang)
-            if rev.answer.item.code in fw.items
-            else "",
-        }
-        for rev in trail["revisions"]
-    ]
     return render(
         request,
         "assessments/history.html",
         {
             "assessment": assessment,
             "trail": presenters.trail(fw, trail, lang),
-            "revisions": revisions,
+            "revisions": presenters.revisions(fw, page.object_list, lang),
+            "page": page,
         },
     )

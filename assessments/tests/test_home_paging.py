@@ -55,3 +55,30 @@ def test_the_home_page_runs_the_same_queries_for_a_page_of_5_or_50(framework):
     assert queries() == small
     assert len(codes(admin.get(url))) == 50
     assert len(codes(admin.get(url, {"page": 2}))) == 10
+
+
+def test_the_audit_trail_pages_through_answer_changes(framework, monkeypatch):
+    from assessments import selectors
+    from assessments.services import Proposed
+    from assessments.tests.factories import lead
+
+    monkeypatch.setattr(views, "HISTORY_PAGE_SIZE", 3)
+    the_lead = lead()
+    assessment = services.assessment_create(
+        issuer=the_lead.issuer, framework=framework, user=the_lead
+    )
+    item = next(i for i in selectors.framework_of(framework).iter_items() if i.kind == "maturity")
+    for version, level in enumerate((1, 2, 3, 4, 5, 1, 2)):
+        services.answers_save(
+            assessment=assessment,
+            proposals={item.code: Proposed(level=level, base_version=version)},
+            user=the_lead,
+        )
+    admin = client_for(association_admin())
+    url = reverse("assessments:history", args=[assessment.pk])
+    rows = 0
+    for number in (1, 2, 3):
+        html = admin.get(url, {"page": number}).content.decode()
+        rows += html.count(item.text.get("en").replace("'", "&#x27;"))
+    assert rows == 7
+    assert admin.get(url, {"page": "x"}).status_code == 200
