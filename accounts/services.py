@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime
+import logging
 from collections.abc import Iterable, Mapping
 from functools import partial
 from importlib import import_module
@@ -18,12 +19,13 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from core.association import ASSOCIATION
-from core.mail import templated_mail_send
+from core.mail import mail_send
+from core.models import EmailKind
 
 from .access import can_add_contact, can_invite_colleague, can_resend_invitation, is_admin
-from .middleware import LANGUAGE_CODES
 from .models import Issuer, Membership, MembershipRole, User
+
+logger = logging.getLogger(__name__)
 
 
 def user_language_set(*, user: User, language: str) -> None:
@@ -165,9 +167,10 @@ def invitation_resend(
     by: User,
     base_url: str,
     context: Mapping[str, Any] | None = None,
-) -> None:
-    """Send a contact's invitation again (a fresh link, with its expiry); refused with
-    `InvitationNotNeeded` once accepted or for a deactivated account."""
+) -> bool:
+    """Send a contact's invitation again (a fresh link, with its expiry); False if the
+    mail server refused it (logged). Refused with `InvitationNotNeeded` once accepted or
+    for a deactivated account."""
     if not can_resend_invitation(user=by):
         raise PermissionDenied
     user = membership.user
@@ -175,7 +178,9 @@ def invitation_resend(
         raise InvitationNotNeeded(user.email)
     membership.invited_at = timezone.now()
     membership.save(update_fields=["invited_at"])
-    membership_mail_send(membership=membership, base_url=base_url, context=dict(context or {}))
+    return membership_mail_send(
+        membership=membership, base_url=base_url, context=dict(context or {})
+    )
 
 
 def invitations_resend_pending(
@@ -185,7 +190,8 @@ def invitations_resend_pending(
     base_url: str,
     context: Mapping[str, Any] | None = None,
 ) -> int:
-    """Resend every not yet accepted invitation of these issuers' contacts; how many."""
+    """Resend every not yet accepted invitation of these issuers' contacts; how many went
+    out (a refused one is logged as failed and does not stop the others)."""
     if not can_resend_invitation(user=by):
         raise PermissionDenied
     pending = (
@@ -200,16 +206,8 @@ def invitations_resend_pending(
     )
     sent = 0
     for membership in pending:
-        invitation_resend(membership=membership, by=by, base_url=base_url, context=context)
-        sent += 1
+        sent += invitation_resend(membership=membership, by=by, base_url=base_url, context=context)
     return sent
-
-
-def mail_languages(user: User) -> list[str]:
-    """The recipient's language, or both when unknown (e-mails then carry both)."""
-    if user.language in LANGUAGE_CODES:
-        return [user.language]
-    return [code for code, _name in settings.LANGUAGES]
 
 
 def password_link(*, user: User, base_url: str) -> tuple[str, datetime.datetime]:
@@ -226,16 +224,20 @@ def password_link(*, user: User, base_url: str) -> tuple[str, datetime.datetime]
 
 
 def _on_commit_send(*, membership: Membership, base_url: str, context: dict[str, Any]) -> None:
-    # Only once committed: never invite into a rolled-back account or membership.
+    # Only once committed: never invite into a rolled-back account or membership; and a
+    # failed send (logged by mail_send) must not fail the enrolment that caused it.
     transaction.on_commit(
-        partial(membership_mail_send, membership=membership, base_url=base_url, context=context)
+        partial(membership_mail_send, membership=membership, base_url=base_url, context=context),
+        robust=True,
     )
 
 
 def membership_mail_send(
     *, membership: Membership, base_url: str, context: Mapping[str, Any]
-) -> None:
-    """The e-mail that fits where the membership stands, in the recipient's language(s):
+) -> bool:
+    """The e-mail that fits where the membership stands, in the recipient's language (both
+    when unknown), through the e-mail log (`core.mail.mail_send`; a cohort's invitations
+    are listed in its log). False when it could not be sent (logged as failed).
 
     - no password chosen yet: the invitation, with a link and when it expires;
     - a lead's invitation of an existing account: how to accept it;
@@ -243,34 +245,43 @@ def membership_mail_send(
     """
     user, issuer = membership.user, membership.issuer
     if not user.is_active:
-        return  # a deactivated account is not invited back by e-mail
+        return False  # a deactivated account is not invited back by e-mail
     inviter = membership.invited_by
     root = base_url.rstrip("/")
     ctx: dict[str, Any] = {
         **context,
-        "languages": mail_languages(user),
-        "association": ASSOCIATION,
         "issuer": issuer,
-        "colleague": user,
+        "recipient_name": user.full_name,
         # A lead names themselves; the association's staff speak as the association.
         "inviter": inviter.display_name if inviter and inviter.is_issuer_staff else "",
         "login": root + reverse("login"),
         "reset": root + reverse("password_reset"),
         "accept": root + reverse("memberships"),
     }
+    kind = EmailKind.INVITATION
     if membership.is_pending:
         name = "membership_offer" if user.is_issuer_staff else "account_exists"
+        kind = EmailKind.INVITATION if user.is_issuer_staff else EmailKind.ACCOUNT_EXISTS
     elif not user.has_usable_password():
         name = "invite"
         ctx["link"], ctx["expires"] = password_link(user=user, base_url=base_url)
     else:
         name = "membership_added"
-    templated_mail_send(
-        subject_template=f"accounts/{name}_subject.txt",
-        body_template=f"accounts/{name}_email.txt",
-        context=ctx,
-        to=[user.email],
-    )
+    cohort = context.get("cohort")
+    try:
+        return mail_send(
+            to=user.email,
+            kind=kind,
+            template=f"accounts/email/{name}",
+            context=ctx,
+            language=user.language,
+            # The round's e-mail log lists it (the scope cohorts.notifications uses).
+            scope=f"cohort:{cohort.pk}" if cohort is not None else "",
+            user_id=user.pk,
+        )
+    except Exception as exc:  # noqa: BLE001 - logged as failed by mail_send
+        logger.warning("invitation e-mail to user %s failed: %s", user.pk, exc)
+        return False
 
 
 def user_sessions_end(*, user: User) -> int:

@@ -21,8 +21,7 @@ urlpatterns = [
         auth_views.PasswordResetView.as_view(
             form_class=StyledPasswordResetForm,
             success_url=reverse_lazy("password_reset_done"),
-            email_template_name="registration/password_reset_email.txt",
-            subject_template_name="registration/password_reset_subject.txt",
+            # StyledPasswordResetForm.send_mail renders accounts/email/new_link itself.
         ),
         name="password_reset",
     ),

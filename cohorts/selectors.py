@@ -7,7 +7,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import Http404
 
-from accounts.models import Issuer, User
+from accounts.models import Issuer, Membership, User
 from accounts.selectors import InvitationRow, issuer_invitations
 from assessments import access
 from assessments.models import Assessment
@@ -52,4 +52,16 @@ def cohort_issuer_ids(*, cohort: Cohort) -> list[int]:
     """The issuers enrolled in the cohort (one assessment each)."""
     return list(
         Assessment.objects.filter(cohort=cohort).values_list("issuer_id", flat=True).distinct()
+    )
+
+
+def cohort_contact(*, issuer_ids: list[int], membership_id: str) -> Membership | None:
+    """A contact (membership) of one of these issuers by its posted id, or None for
+    anything else (not an id, another round's contact)."""
+    if not (membership_id.isascii() and membership_id.isdigit()):
+        return None
+    return (
+        Membership.objects.filter(pk=int(membership_id), issuer_id__in=issuer_ids)
+        .select_related("user", "issuer")
+        .first()
     )

@@ -18,7 +18,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.http import AuthedRequest
-from accounts.models import Industry, Membership
+from accounts.models import Industry
 from accounts.services import InvitationNotNeeded, invitation_resend, invitations_resend_pending
 from assessments import access
 from assessments.models import AssessmentStatus
@@ -404,33 +404,34 @@ def _invitations_resend(request: AuthedRequest, cohort: Cohort) -> None:
     }
     issuer_ids = selectors.cohort_issuer_ids(cohort=cohort)
     if "all" in request.POST:
-        sent = invitations_resend_pending(issuer_ids=issuer_ids, **kwargs)
+        count = invitations_resend_pending(issuer_ids=issuer_ids, **kwargs)
         messages.success(
             request,
-            ngettext("%(n)d invitation sent again.", "%(n)d invitations sent again.", sent)
-            % {"n": sent},
+            ngettext("%(n)d invitation sent again.", "%(n)d invitations sent again.", count)
+            % {"n": count},
         )
         return
-    raw = request.POST.get("membership", "")
-    membership = (
-        Membership.objects.filter(pk=int(raw), issuer_id__in=issuer_ids)
-        .select_related("user", "issuer")
-        .first()
-        if raw.isascii() and raw.isdigit()
-        else None
+    membership = selectors.cohort_contact(
+        issuer_ids=issuer_ids, membership_id=request.POST.get("membership", "")
     )
     if membership is None:
         messages.error(request, _("That contact is not part of this round."))
         return
+    sent: bool | None
     try:
-        invitation_resend(membership=membership, **kwargs)
+        sent = invitation_resend(membership=membership, **kwargs)
     except InvitationNotNeeded:
+        sent = None
+    email = membership.user.email
+    if sent is None:
         messages.info(
-            request,
-            _("%(email)s has already accepted: nothing was sent.")
-            % {"email": membership.user.email},
+            request, _("%(email)s has already accepted: nothing was sent.") % {"email": email}
         )
-        return
-    messages.success(
-        request, _("Invitation sent again to %(email)s.") % {"email": membership.user.email}
-    )
+    elif sent:
+        messages.success(request, _("Invitation sent again to %(email)s.") % {"email": email})
+    else:
+        messages.error(
+            request,
+            _("The invitation to %(email)s could not be sent; the e-mail log says why.")
+            % {"email": email},
+        )

@@ -26,6 +26,7 @@ from assessments.tests.factories import (
     lead,
     reviewer,
 )
+from core.models import EmailKind, SentEmail
 
 pytestmark = pytest.mark.django_db
 NEW_PASSWORD = "Harbour-Views-2026"
@@ -191,8 +192,9 @@ def test_request_a_new_link_works_for_a_never_activated_account_and_reveals_noth
     (message,) = mail.outbox
     assert message.to == ["never@x.example"] and "/accounts/reset/" in message.body
     assert "The link expires on" in message.body and "連結" in message.body  # both languages
+    assert SentEmail.objects.get().kind == EmailKind.NEW_LINK  # in the e-mail log
     unknown = Client().post(reverse("password_reset"), {"email": "nobody@x.example"})
-    assert len(mail.outbox) == 1
+    assert len(mail.outbox) == 1 and SentEmail.objects.count() == 1
     assert (known.status_code, known["Location"]) == (unknown.status_code, unknown["Location"])
     Client().post(reverse("password_reset"), {"email": "zh@x.example"})
     assert "連結" in mail.outbox[1].body and "The link expires" not in mail.outbox[1].body

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import smtplib
+
 import pytest
 from django.core import mail
+from django.core.mail.backends.base import BaseEmailBackend
 from django.urls import reverse
 
 from accounts.models import Role, User
@@ -17,6 +20,7 @@ from assessments.tests.factories import (
     lead,
     reviewer,
 )
+from core.models import EmailKind, EmailStatus, SentEmail
 
 pytestmark = pytest.mark.django_db
 
@@ -86,3 +90,40 @@ def test_bad_or_foreign_ids_get_a_message_not_a_500(cohort, bad):
     assert "not part of this round" in html or "already accepted" in html
     assert len(mail.outbox) == 0
     assert admin.get(url(cohort) + "?page=abc").status_code == 200
+
+
+def test_resent_invitations_are_in_the_rounds_email_log_with_an_html_part(cohort):
+    admin = client_for(association_admin())
+    one = User.objects.get(email="new@beta.example").memberships.get()
+    admin.post(url(cohort), {"membership": one.pk})
+    (logged,) = SentEmail.objects.all()
+    assert (logged.recipient, logged.kind, logged.status) == (
+        "new@beta.example",
+        EmailKind.INVITATION,
+        EmailStatus.SENT,
+    )
+    assert logged.scope == f"cohort:{cohort.pk}" and logged.language == ""  # both languages
+    (message,) = mail.outbox
+    html, mimetype = message.alternatives[0]
+    assert mimetype == "text/html" and "/accounts/reset/" in html and cohort.name_zh in html
+    assert (
+        "new@beta.example"
+        in admin.get(reverse("cohorts:emails", args=[cohort.slug])).content.decode()
+    )
+
+
+class RefusingBackend(BaseEmailBackend):
+    def send_messages(self, email_messages):
+        raise smtplib.SMTPRecipientsRefused({"new@beta.example": (550, b"no such user")})
+
+
+def test_a_refused_invitation_says_so_and_is_logged_as_failed(cohort, settings):
+    settings.EMAIL_BACKEND = f"{__name__}.RefusingBackend"
+    admin = client_for(association_admin())
+    one = User.objects.get(email="new@beta.example").memberships.get()
+    response = admin.post(url(cohort), {"membership": one.pk}, follow=True)
+    assert response.status_code == 200
+    assert "could not be sent" in response.content.decode()
+    assert SentEmail.objects.get().status == EmailStatus.FAILED
+    response = admin.post(url(cohort), {"all": "1"}, follow=True)
+    assert "0 invitations sent again." in response.content.decode()
