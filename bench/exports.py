@@ -79,6 +79,7 @@ def ensure_contacts(cohort: Any) -> int:
     has none), so the summary's contact columns are measured on real rows: half of them
     have logged in, half were only invited. Returns how many were added."""
     from django.contrib.auth.hashers import make_password
+    from django.db import transaction
     from django.utils import timezone
 
     from accounts.models import Issuer, Role, User
@@ -86,23 +87,30 @@ def ensure_contacts(cohort: Any) -> int:
 
     ids = list(Issuer.objects.filter(assessments__cohort=cohort).values_list("pk", flat=True))
     have = issuer_contacts(issuer_ids=ids)
+    taken = set(
+        User.objects.filter(email__endswith="@bench.example").values_list("email", flat=True)
+    )
     now = timezone.now()
     unusable = make_password(None)
     usable = make_password("bench-contact-password")
-    users = [
-        User(
-            email=f"lead-{pk}@bench.example",
-            full_name=f"Lead {pk}",
-            role=Role.ISSUER_LEAD,
-            issuer_id=pk,
-            password=usable if pk % 2 else unusable,
-            last_login=now if pk % 2 else None,
-        )
-        for pk in ids
-        if pk not in have
-    ]
-    User.objects.bulk_create(users, batch_size=1000)
-    return len(users)
+    added = 0
+    with transaction.atomic():
+        for pk in ids:
+            email = f"lead-{pk}@bench.example"
+            if pk in have or email in taken:
+                continue
+            # save(), not bulk_create: saving a person with an issuer is what records
+            # them as its contact, whichever table that is.
+            User(
+                email=email,
+                full_name=f"Lead {pk}",
+                role=Role.ISSUER_LEAD,
+                issuer_id=pk,
+                password=usable if pk % 2 else unusable,
+                last_login=now if pk % 2 else None,
+            ).save()
+            added += 1
+    return added
 
 
 def run_exports(
