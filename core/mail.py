@@ -5,7 +5,7 @@ and an HTML part in the recipient's language (both languages, English first, whe
 language is unknown), records the message in `SentEmail` before sending it (the row's
 unique key is what makes a reminder go out once a day even with several workers), and
 records the outcome. `templated_mail_send` is the older plain-text helper, kept for its
-callers; it logs nothing.
+callers (plain text, the active language), also logged.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from django.template import Context
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone, translation
 
-from .models import BOTH_LANGUAGES, EmailStatus, SentEmail
+from .models import BOTH_LANGUAGES, EmailKind, EmailStatus, SentEmail
 
 # The order of the two languages in a message to someone whose language is unknown:
 # English first, as the association's name and HKEX's bilingual documents are written.
@@ -33,20 +33,44 @@ SECTION_RULE = "\n\n" + "—" * 24 + "\n\n"
 
 
 def templated_mail_send(
-    *, subject_template: str, body_template: str, context: Mapping[str, Any], to: list[str]
+    *,
+    subject_template: str,
+    body_template: str,
+    context: Mapping[str, Any],
+    to: list[str],
+    kind: str = EmailKind.OTHER,
+    scope: str = "",
 ) -> None:
-    """Render and send one plain-text message from the default sender.
+    """Render and send one plain-text message from the default sender, in the active
+    language, logged in `SentEmail` (one row per recipient, no dedup: a blank reason).
 
-    The subject may show user-entered text (an issuer's name) holding line breaks: a mail
-    header may not (send_mail would raise BadHeaderError), so all whitespace becomes
-    single spaces.
+    The older helper of the invitations; new messages use `mail_send` (both parts, the
+    recipient's language, once a day per reason). The subject may show user-entered text
+    (an issuer's name) holding line breaks: a mail header may not (send_mail would raise
+    BadHeaderError), so all whitespace becomes single spaces.
     """
     subject = " ".join(render_to_string(subject_template, dict(context)).split())
-    send_mail(
-        subject=subject,
-        message=render_to_string(body_template, dict(context)),
-        from_email=None,
-        recipient_list=to,
+    body = render_to_string(body_template, dict(context))
+    rows = [
+        SentEmail.objects.create(
+            recipient=address.strip().lower(),
+            kind=kind,
+            scope=scope,
+            on_date=timezone.localdate(),
+            subject=subject[:400],
+            language=mail_language(translation.get_language()),
+        )
+        for address in to
+    ]
+    try:
+        send_mail(subject=subject, message=body, from_email=None, recipient_list=to)
+    except Exception as exc:
+        for row in rows:
+            row.status, row.error = EmailStatus.FAILED, f"{type(exc).__name__}: {exc}"[:2000]
+            row.save(update_fields=["status", "error"])
+        raise
+    SentEmail.objects.filter(pk__in=[row.pk for row in rows]).update(
+        status=EmailStatus.SENT, sent_at=timezone.now()
     )
 
 

@@ -207,3 +207,14 @@ def test_bad_input_is_a_clear_error_with_exit_status_2(cohort, args, message):
     with pytest.raises(CommandError, match=message) as caught:
         _run(*(a.format(slug=cohort.slug) for a in args))
     assert caught.value.returncode == 2
+
+
+def test_the_django_admin_action_reminds_once_a_day(cohort, eager, oncommit):
+    admin = client_for(association_admin())
+    data = {"action": "remind_not_submitted", "_selected_action": [cohort.pk]}
+    with oncommit(execute=True):
+        response = admin.post("/admin/cohorts/cohort/", data, follow=True)
+    assert "a reminder is being sent to 2 issuers" in response.content.decode()
+    with oncommit(execute=True):
+        admin.post("/admin/cohorts/cohort/", data)
+    assert sorted(m.to[0] for m in mail.outbox) == ["lead0@example.org", "lead1@example.org"]

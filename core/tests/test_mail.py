@@ -12,7 +12,7 @@ from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import IntegrityError, transaction
 
-from core.mail import mail_error_is_transient, mail_language, mail_send
+from core.mail import mail_error_is_transient, mail_language, mail_send, templated_mail_send
 from core.models import EmailKind, EmailStatus, SentEmail
 
 pytestmark = pytest.mark.django_db
@@ -166,3 +166,36 @@ def test_transient_errors(exc, transient):
 )
 def test_mail_language(stored, code):
     assert mail_language(stored) == code
+
+
+def test_templated_mail_send_is_logged_too(settings):
+    templated_mail_send(
+        subject_template="coretest/hello_subject.txt",
+        body_template="coretest/hello.txt",
+        context={"name": "Harbour"},
+        to=["New.Lead@example.org"],
+        kind=EmailKind.INVITATION,
+        scope="cohort:7",
+    )
+    templated_mail_send(
+        subject_template="coretest/hello_subject.txt",
+        body_template="coretest/hello.txt",
+        context={"name": "Harbour"},
+        to=["new.lead@example.org"],
+    )
+    assert len(mail.outbox) == 2  # no reason: never deduplicated
+    rows = list(SentEmail.objects.order_by("pk"))
+    assert [(r.recipient, r.kind, r.scope, r.status) for r in rows] == [
+        ("new.lead@example.org", EmailKind.INVITATION, "cohort:7", EmailStatus.SENT),
+        ("new.lead@example.org", EmailKind.OTHER, "", EmailStatus.SENT),
+    ]
+    settings.EMAIL_BACKEND = f"{__name__}.FailingBackend"
+    with pytest.raises(smtplib.SMTPRecipientsRefused):
+        templated_mail_send(
+            subject_template="coretest/hello_subject.txt",
+            body_template="coretest/hello.txt",
+            context={"name": "Harbour"},
+            to=["x@example.org"],
+        )
+    failed = SentEmail.objects.get(recipient="x@example.org")
+    assert failed.status == EmailStatus.FAILED and "SMTPRecipientsRefused" in failed.error
