@@ -125,3 +125,36 @@ def test_messy_csv_preview_and_import_change_only_what_is_ticked(page, tmp_path)
     page.click("#enrol-import button[type=submit]")
     page.wait_for_url(f"**/cohorts/{cohort.slug}/")
     assert Issuer.objects.get(stock_code="01234").name_zh == "山頂機械人有限公司"
+
+
+def test_chinese_ui_reads_an_english_file_and_shows_chinese_labels(page, tmp_path):
+    version, _ = framework_load(path=V1_PATH)
+    cohort = CohortFactory(framework=version, slug="round-zh")
+    IssuerFactory(
+        stock_code="90000",
+        name_en="Harbour Precision Holdings Limited",
+        name_zh="港灣精密控股有限公司",
+        industry="financials",
+        board="main",
+    )
+    login(page, association_admin().email)
+    with page.expect_navigation():
+        page.click("#language-form button[value=zh-hant]")
+    page.goto(page.base + f"/cohorts/{cohort.slug}/enrol/")
+    expect(page.locator("h1")).to_have_text("登記發行人")
+    path = tmp_path / "members.csv"
+    path.write_bytes(
+        b"stock_code,name_en,name_zh,industry,board,email\r\n"
+        b"90000,Harbour Precision Holdings Ltd,,Industrials,GEM,lead@example.org\r\n"
+        b"8123,Lantau Foods Limited,,Consumer Staples,Main Board,lead@lantau.example\r\n"
+    )
+    upload(page, path)
+    expect(page.locator("#enrol-errors")).to_have_count(0)
+    expect(page.locator("#line-3")).to_contain_text("必需性消費")
+    expect(page.locator("#line-3")).to_contain_text("新發行人")
+    changes = page.locator("#changes-2")
+    expect(changes).to_contain_text("金融業")  # recorded
+    expect(changes).to_contain_text("工業")  # in the file
+    expect(changes).to_contain_text("創業板")
+    expect(changes.locator("label").first).to_contain_text("採用檔案中的資料")
+    screenshot(page, "enrol-preview-zh")
