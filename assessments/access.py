@@ -20,15 +20,21 @@ Conventions
   `can_edit_profile` combine both for pages.
 - `cohorts` sits above this app, so cohort rules work through relations (`User
   .reviewed_cohorts`, `Assessment.cohort_id`) and take any model instance as the cohort.
+- The cohort calendar is a "when" rule too: `answering_window` says whether an
+  assessment takes answers today (Hong Kong date), `can_edit` / `can_edit_profile`
+  include it, and the write services re-check it under the row lock (`AnsweringClosed`).
 """
 
 from __future__ import annotations
 
+import datetime
+import enum
 from functools import cached_property
 from typing import TypeVar
 
 from django.db import models
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from accounts.access import (
     Person,
@@ -52,6 +58,8 @@ __all__ = [
     "AssessmentAccess",
     "CohortAccess",
     "UserAccess",
+    "Window",
+    "answering_window",
     "can_add_contact",
     "can_answer",
     "can_comment",
@@ -65,6 +73,7 @@ __all__ = [
     "can_export",
     "can_invite_colleague",
     "can_list_cohorts",
+    "can_manage_calendar",
     "can_manage_cohort",
     "can_request_cohort_reports",
     "can_request_report",
@@ -95,6 +104,48 @@ def _reviews(user: Person | None, cohort_id: int | None) -> bool:
     if u is None or cohort_id is None or not is_reviewer(u):
         return False
     return u.reviewed_cohorts.filter(pk=cohort_id).exists()
+
+
+# --- the cohort calendar ---------------------------------------------------------------------
+
+# `cohorts.models.CohortStatus` values (that app sits above this one; a test keeps them equal).
+COHORT_PLANNED, COHORT_CLOSED = "planned", "closed"
+
+
+class Window(enum.Enum):
+    """Whether an assessment takes answers today, and if not, why (the page says which)."""
+
+    OPEN = "open"
+    NOT_OPEN = "not_open"  # the round has not opened: look, don't answer
+    CLOSED = "closed"  # past the deadline, or the round closed, and no extension running
+    WITHDRAWN = "withdrawn"  # withdrawn from its round: kept, read-only
+
+
+def answering_window(*, assessment: Assessment, today: datetime.date | None = None) -> Window:
+    """The calendar rule of one assessment on `today` (default: today in Hong Kong).
+
+    Outside any cohort an assessment is always open. In a cohort: closed to answers while
+    the cohort is Planned or before its opening date; open until its deadline (inclusive:
+    `Assessment.deadline`, the extension if one was granted, else the cohort's closing
+    date) while the cohort is Open. An extension that is still running
+    (`extended_until` ≥ today) reopens it for this issuer even after the closing date and
+    even when the cohort's status is Closed: the association grants one precisely when the
+    round is over for everybody else. It never opens a round early.
+    """
+    if assessment.withdrawn_at is not None:
+        return Window.WITHDRAWN
+    cohort = assessment.cohort
+    if cohort is None:
+        return Window.OPEN
+    today = today or timezone.localdate()
+    if cohort.status == COHORT_PLANNED or today < cohort.opens_on:
+        return Window.NOT_OPEN
+    if assessment.extended_until is not None and assessment.extended_until >= today:
+        return Window.OPEN
+    deadline = assessment.deadline
+    if cohort.status == COHORT_CLOSED or (deadline is not None and today > deadline):
+        return Window.CLOSED
+    return Window.OPEN
 
 
 # --- lists -----------------------------------------------------------------------------------
@@ -150,8 +201,13 @@ def can_answer(*, user: Person | None, assessment: Assessment) -> bool:
 
 
 def can_edit(*, user: Person | None, assessment: Assessment) -> bool:
-    """Change answers now: a respondent, while the assessment is a draft or returned."""
-    return assessment.is_editable and can_answer(user=user, assessment=assessment)
+    """Change answers now: a respondent, while the assessment is a draft or returned and
+    its cohort's calendar takes answers."""
+    return (
+        assessment.is_editable
+        and answering_window(assessment=assessment) is Window.OPEN
+        and can_answer(user=user, assessment=assessment)
+    )
 
 
 def can_confirm_profile(*, user: Person | None, issuer: Issuer) -> bool:
@@ -160,13 +216,24 @@ def can_confirm_profile(*, user: Person | None, issuer: Issuer) -> bool:
 
 
 def can_edit_profile(*, user: Person | None, assessment: Assessment) -> bool:
-    """The profile step is a form for the lead while the assessment is open, else read-only."""
-    return assessment.is_editable and lead_of(user, assessment.issuer_id)
+    """The profile step is a form for the lead while the assessment is open (status and
+    calendar), else read-only."""
+    return (
+        assessment.is_editable
+        and answering_window(assessment=assessment) is Window.OPEN
+        and lead_of(user, assessment.issuer_id)
+    )
 
 
 def can_submit(*, user: Person | None, assessment: Assessment) -> bool:
     """Only the issuer's lead submits (that it is still open is checked under the lock)."""
     return lead_of(user, assessment.issuer_id)
+
+
+def can_manage_calendar(*, user: Person | None, assessment: Assessment) -> bool:
+    """Grant an issuer an extension, withdraw it from its cohort or reinstate it: admins,
+    for assessments in a cohort (one outside any cohort has no calendar)."""
+    return assessment.cohort_id is not None and is_admin(user)
 
 
 def can_review(*, user: Person | None, assessment: Assessment) -> bool:
@@ -306,6 +373,10 @@ class AssessmentAccess:
     @cached_property
     def review(self) -> bool:
         return can_review(user=self.user, assessment=self.assessment)
+
+    @cached_property
+    def manage_calendar(self) -> bool:
+        return can_manage_calendar(user=self.user, assessment=self.assessment)
 
     @cached_property
     def view_history(self) -> bool:

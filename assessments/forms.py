@@ -259,3 +259,27 @@ class ReviewForm(forms.Form):
         if cleaned.get("action") == "comment" and not (cleaned.get("text") or "").strip():
             self.add_error("text", _("Write the comment first."))
         return cleaned
+
+
+class ExtensionForm(forms.Form):
+    """An admin grants one issuer more time (`services.assessment_extension_grant`)."""
+
+    until = forms.DateField(
+        label=_("Extended until"),
+        help_text=_("The last day answers are accepted, Hong Kong time (inclusive)."),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    note = forms.CharField(
+        label=_("Note for the history"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class WithdrawalForm(forms.Form):
+    """Withdraw an issuer from its cohort, or reinstate it (the reason goes to the history)."""
+
+    reason = forms.CharField(
+        label=_("Reason"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )

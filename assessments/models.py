@@ -68,6 +68,13 @@ class AssessmentStatus(models.TextChoices):
 EDITABLE_STATUSES = (AssessmentStatus.DRAFT, AssessmentStatus.RETURNED)
 
 
+class AssessmentQuerySet(models.QuerySet["Assessment"]):
+    def enrolled(self) -> AssessmentQuerySet:
+        """Without the assessments withdrawn from their cohort: what a cohort's counts,
+        exports, reminders and peer statistics are made of."""
+        return self.filter(withdrawn_at__isnull=True)
+
+
 class Assessment(models.Model):
     issuer = models.ForeignKey(
         "accounts.Issuer", on_delete=models.PROTECT, related_name="assessments"
@@ -95,6 +102,15 @@ class Assessment(models.Model):
     # An extension the association granted this issuer past its cohort's closing date
     # (inclusive, a Hong Kong calendar day); null: the cohort's own closing date applies.
     extended_until = models.DateField(_("extended until"), null=True, blank=True)
+    # Withdrawn from its cohort by the association: kept with every answer, read-only, and
+    # left out of the cohort's figures until reinstated (a field beside the status, so the
+    # review workflow and scoring never meet a status they do not know).
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = AssessmentQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -111,6 +127,10 @@ class Assessment(models.Model):
                 condition=Q(status=AssessmentStatus.DRAFT) | Q(submitted_at__isnull=False),
                 name="assessment_submitted_has_date",
             ),
+            models.CheckConstraint(
+                condition=Q(withdrawn_by__isnull=True) | Q(withdrawn_at__isnull=False),
+                name="assessment_withdrawn_by_has_date",
+            ),
         ]
         indexes = [models.Index(fields=["issuer", "status", "-submitted_at"])]
 
@@ -120,6 +140,10 @@ class Assessment(models.Model):
     @property
     def is_editable(self) -> bool:
         return self.status in EDITABLE_STATUSES
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
 
     @property
     def deadline(self) -> datetime.date | None:
@@ -386,6 +410,48 @@ class StatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.assessment_id}: {self.from_status} → {self.to_status}"
+
+
+class CalendarChangeKind(models.TextChoices):
+    EXTENDED = "extended", _("Extension granted")
+    WITHDRAWN = "withdrawn", _("Withdrawn from the round")
+    REINSTATED = "reinstated", _("Reinstated in the round")
+
+
+class CalendarChange(models.Model):
+    """Audit trail of the association's calendar decisions on one assessment: an extension
+    granted (with its date), a withdrawal from the cohort, a reinstatement."""
+
+    Kind = CalendarChangeKind
+
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, related_name="calendar_changes"
+    )
+    kind = models.CharField(max_length=16, choices=CalendarChangeKind.choices)
+    until = models.DateField(null=True, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=CalendarChangeKind.values),
+                name="calendar_change_kind_valid",
+            ),
+            # An extension always names its last day; the other changes name none.
+            models.CheckConstraint(
+                condition=(Q(kind=CalendarChangeKind.EXTENDED) & Q(until__isnull=False))
+                | (~Q(kind=CalendarChangeKind.EXTENDED) & Q(until__isnull=True)),
+                name="calendar_change_until_iff_extended",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assessment_id}: {self.kind}"
 
 
 class ReviewComment(models.Model):

@@ -12,9 +12,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from . import kinds, selectors
+from . import access, kinds, selectors
 from .framework import Dimension, Framework, ItemDef, Named
 from .kinds import answer_code_text
 from .models import (
@@ -472,3 +474,80 @@ def revisions(
         value = answer_text(item, rev, lang) if item else ""
         out.append(RevisionView(rev, question, value))
     return out
+# --- the cohort calendar -------------------------------------------------------------------
+
+
+def _day(day: datetime.date) -> str:
+    return date_format(day, "DATE_FORMAT")
+
+
+def calendar_notice(assessment: Assessment, window: access.Window | None = None) -> str:
+    """Why this assessment takes no answers today, in words for the page ("" when it does).
+    `window` as the service found it under the lock, else as it is now."""
+    if window is None:
+        window = access.answering_window(assessment=assessment)
+    cohort, today = assessment.cohort, timezone.localdate()
+    if window is access.Window.WITHDRAWN and assessment.withdrawn_at is not None:
+        return _(
+            "This company was withdrawn from this round on %(date)s. Its answers are kept "
+            "and can be read, but no longer changed."
+        ) % {"date": _day(timezone.localdate(assessment.withdrawn_at))}
+    if window is access.Window.NOT_OPEN and cohort is not None:
+        if today < cohort.opens_on:
+            return _(
+                "This round opens on %(date)s. You can read the questions now and answer "
+                "them from that day."
+            ) % {"date": _day(cohort.opens_on)}
+        return _(
+            "This round has not been opened yet. You can read the questions now and answer "
+            "them once the association opens it."
+        )
+    if window is access.Window.CLOSED:
+        deadline = assessment.deadline
+        if deadline is not None and today > deadline:
+            if assessment.extended_until is not None:
+                text = _(
+                    "Your extension ended on %(date)s, so answers can no longer be changed "
+                    "or submitted. Ask the association if you need more time."
+                )
+            else:
+                text = _(
+                    "This round closed on %(date)s, so answers can no longer be changed or "
+                    "submitted. Ask the association for an extension if you need more time."
+                )
+            return text % {"date": _day(deadline)}
+        return _(
+            "The association has closed this round, so answers can no longer be changed or "
+            "submitted. Ask the association for an extension if you need more time."
+        )
+    return ""
+
+
+@dataclass(frozen=True)
+class CalendarView:
+    """A cohort assessment's calendar as its pages show it: the round's name, its last
+    day (the extension if one was granted) and why answering is not possible, if so."""
+
+    cohort_name: str
+    deadline: datetime.date | None
+    extended: bool
+    window: access.Window
+    notice: str
+
+    @property
+    def is_open(self) -> bool:
+        return self.window is access.Window.OPEN
+
+
+def calendar_view(assessment: Assessment) -> CalendarView | None:
+    """None for an assessment outside any cohort (no calendar applies)."""
+    if assessment.cohort is None:
+        return None
+    window = access.answering_window(assessment=assessment)
+    return CalendarView(
+        cohort_name=assessment.cohort.display_name,
+        deadline=assessment.deadline,
+        extended=assessment.extended_until is not None,
+        window=window,
+        notice=calendar_notice(assessment, window),
+    )

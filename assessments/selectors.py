@@ -18,6 +18,7 @@ from .models import (
     AnswerRevision,
     Assessment,
     AssessmentStatus,
+    CalendarChange,
     FrameworkVersion,
     ScoreSnapshot,
     StatusChange,
@@ -126,6 +127,7 @@ def review_trail(assessment: Assessment, *, with_revisions: bool = True) -> dict
     """Status changes, reviewer comments and (optionally) every answer change, oldest first."""
     revisions: list[Any] = list(answer_revisions(assessment)) if with_revisions else []
     return {
+        "calendar": calendar_changes(assessment),
         "changes": list(assessment.status_changes.select_related("user")),
         "comments": list(assessment.comments.select_related("author", "item")),
         "revisions": revisions,
@@ -187,3 +189,6 @@ def changes_since_return(assessment: Assessment) -> ChangesSinceReturn | None:
         changes.append(AnswerChange(rev.answer.item.code, old, rev, rev.user))
     changes.sort(key=lambda c: c.after.answer.item.position)
     return ChangesSinceReturn(returned=returned, changes=changes)
+def calendar_changes(assessment: Assessment) -> list[CalendarChange]:
+    """Extensions, withdrawals and reinstatements of the assessment, oldest first."""
+    return list(CalendarChange.objects.filter(assessment=assessment).select_related("user"))

@@ -6,7 +6,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, cast
@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import Case, F, Field, OuterRef, Q, Subquery, Value, When
 from django.dispatch import Signal
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.models import Issuer, User
@@ -28,6 +29,8 @@ from .models import (
     AnswerRevision,
     Assessment,
     AssessmentStatus,
+    CalendarChange,
+    CalendarChangeKind,
     FrameworkVersion,
     Item,
     ReviewComment,
@@ -110,9 +113,15 @@ def framework_load_all(*, directory: Path = FRAMEWORK_DIR) -> list[tuple[Framewo
 # --- issuer profile -----------------------------------------------------------------------
 
 
-def issuer_profile_confirm(*, issuer: Issuer, user: User, data: Mapping[str, Any]) -> Issuer:
+def issuer_profile_confirm(
+    *, issuer: Issuer, user: User, data: Mapping[str, Any], assessment: Assessment | None = None
+) -> Issuer:
+    """Confirm the company profile; as the first step of `assessment` (the wizard), only
+    while that assessment's calendar takes answers."""
     if not access.can_confirm_profile(user=user, issuer=issuer):
         raise PermissionDenied
+    if assessment is not None:
+        _check_window(Assessment.objects.select_related("cohort").get(pk=assessment.pk))
     for name, value in data.items():
         setattr(issuer, name, value)
     issuer.profile_confirmed_at = timezone.now()
@@ -177,7 +186,8 @@ def assessment_start(
     if not access.can_start(user=user) or user.issuer is None:
         raise PermissionDenied
     open_one = (
-        Assessment.objects.filter(
+        Assessment.objects.enrolled()
+        .filter(
             issuer=user.issuer,
             status__in=[AssessmentStatus.DRAFT, AssessmentStatus.RETURNED],
         )
@@ -248,6 +258,30 @@ class AssessmentLocked(Exception):
     """The assessment was submitted (or is otherwise read-only)."""
 
 
+class AnsweringClosed(Exception):
+    """The cohort calendar takes no answers for this assessment today (`window` says why;
+    `assessment` is the row as read under the lock, with its cohort, for the message)."""
+
+    def __init__(self, *, window: access.Window, assessment: Assessment) -> None:
+        super().__init__(window.value)
+        self.window, self.assessment = window, assessment
+
+
+def _check_window(assessment: Assessment) -> None:
+    window = access.answering_window(assessment=assessment)
+    if window is not access.Window.OPEN:
+        raise AnsweringClosed(window=window, assessment=assessment)
+
+
+def _locked(assessment: Assessment) -> Assessment:
+    """The assessment row locked for this transaction, its cohort read alongside."""
+    return (
+        Assessment.objects.select_for_update(of=("self",))
+        .select_related("cohort")
+        .get(pk=assessment.pk)
+    )
+
+
 def _revision_from(answer: Answer, proposed: Proposed | None, **kwargs: Any) -> AnswerRevision:
     source: Any = proposed if proposed is not None else answer
     return AnswerRevision(
@@ -281,9 +315,10 @@ def answers_save(
     outcome = SaveOutcome()
     now = timezone.now()
     with transaction.atomic():
-        locked = Assessment.objects.select_for_update().only("status").get(pk=assessment.pk)
+        locked = _locked(assessment)
         if locked.status not in (AssessmentStatus.DRAFT, AssessmentStatus.RETURNED):
             raise AssessmentLocked
+        _check_window(locked)
         answers = {
             a.item.code: a
             for a in Answer.objects.select_for_update(of=("self",))
@@ -405,9 +440,10 @@ def assessment_submit(*, assessment: Assessment, user: User) -> ScoreSnapshot:
     """Check completeness, freeze the scores with the framework version, lock the answers."""
     if not access.can_submit(user=user, assessment=assessment):
         raise PermissionDenied(_("Only the issuer lead can submit."))
-    locked = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    locked = _locked(assessment)
     if locked.status not in (AssessmentStatus.DRAFT, AssessmentStatus.RETURNED):
         raise AssessmentLocked
+    _check_window(locked)
     answers = list(Answer.objects.filter(assessment=locked).select_related("item"))
     missing = [a.item.code for a in answers if a.item.mandatory and not a.is_answered]
     if missing:
@@ -446,6 +482,77 @@ _ANNOUNCED: dict[tuple[str, str], Signal] = {
     (AssessmentStatus.RETURNED, AssessmentStatus.SUBMITTED): signals.assessment_resubmitted,
     (AssessmentStatus.SUBMITTED, AssessmentStatus.APPROVED): signals.assessment_approved,
 }
+
+
+# --- the cohort calendar: extensions, withdrawal ---------------------------------------------
+
+
+class CalendarError(Exception):
+    """A calendar change that cannot be made as asked (the message says why)."""
+
+
+@transaction.atomic
+def assessment_extension_grant(
+    *, assessment: Assessment, until: date, by: User, note: str = ""
+) -> Assessment:
+    """Let this issuer answer until `until` (inclusive, a Hong Kong day), past its cohort's
+    closing date and even after the cohort was closed (`access.answering_window`)."""
+    if not access.can_manage_calendar(user=by, assessment=assessment):
+        raise PermissionDenied
+    locked = _locked(assessment)
+    if locked.withdrawn_at is not None:
+        raise CalendarError(_("Reinstate the company in the round before extending its deadline."))
+    if until < timezone.localdate():
+        raise CalendarError(_("An extension cannot end in the past."))
+    closes_on = locked.cohort.closes_on if locked.cohort else None
+    if closes_on is not None and until < closes_on:
+        raise CalendarError(
+            _("An extension must end on or after the round's closing date, %(date)s.")
+            % {"date": date_format(closes_on, "DATE_FORMAT")}
+        )
+    locked.extended_until = until
+    locked.save(update_fields=["extended_until"])
+    CalendarChange.objects.create(
+        assessment=locked, kind=CalendarChangeKind.EXTENDED, until=until, user=by, note=note.strip()
+    )
+    return locked
+
+
+@transaction.atomic
+def assessment_withdraw(*, assessment: Assessment, by: User, reason: str) -> Assessment:
+    """Take the issuer out of its cohort: its answers stay, read-only, and it leaves the
+    cohort's figures (`Assessment.objects.enrolled()`) until reinstated."""
+    if not access.can_manage_calendar(user=by, assessment=assessment):
+        raise PermissionDenied
+    if not reason.strip():
+        raise CalendarError(
+            _("Say why the company is withdrawn; the reason is kept in its history.")
+        )
+    locked = _locked(assessment)
+    if locked.withdrawn_at is not None:
+        raise CalendarError(_("This company is already withdrawn from the round."))
+    locked.withdrawn_at, locked.withdrawn_by = timezone.now(), by
+    locked.save(update_fields=["withdrawn_at", "withdrawn_by"])
+    CalendarChange.objects.create(
+        assessment=locked, kind=CalendarChangeKind.WITHDRAWN, user=by, note=reason.strip()
+    )
+    return locked
+
+
+@transaction.atomic
+def assessment_reinstate(*, assessment: Assessment, by: User, reason: str = "") -> Assessment:
+    """Undo a withdrawal: the assessment is back in its cohort as it was left."""
+    if not access.can_manage_calendar(user=by, assessment=assessment):
+        raise PermissionDenied
+    locked = _locked(assessment)
+    if locked.withdrawn_at is None:
+        raise CalendarError(_("This company is not withdrawn from the round."))
+    locked.withdrawn_at, locked.withdrawn_by = None, None
+    locked.save(update_fields=["withdrawn_at", "withdrawn_by"])
+    CalendarChange.objects.create(
+        assessment=locked, kind=CalendarChangeKind.REINSTATED, user=by, note=reason.strip()
+    )
+    return locked
 
 
 class ReviewError(Exception):

@@ -15,4 +15,5 @@ urlpatterns = [
     path("<int:pk>/submit/", views.submit, name="submit"),
     path("<int:pk>/review-submission/", views.review_submission, name="review_submission"),
     path("<int:pk>/history/", views.history, name="history"),
+    path("<int:pk>/calendar/", views.calendar, name="calendar"),
 ]

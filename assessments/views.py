@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -11,20 +12,31 @@ from django.http import Http404, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.formats import date_format
 from django.utils.timezone import localtime
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.http import AuthedRequest
 
 from . import access, presenters, selectors, services
-from .forms import IssuerProfileForm, ReviewForm, StepForm
+from .forms import ExtensionForm, IssuerProfileForm, ReviewForm, StepForm, WithdrawalForm
 from .framework import Framework, Shift
 from .models import EDITABLE_STATUSES, Answer, Assessment
 from .replay import login_required_keep_post, parked_post
 
 HOME_PAGE_SIZE = 50
 HISTORY_PAGE_SIZE = 100
+NOT_SAVED = gettext_noop(
+    "Nothing was saved. What you typed is still shown below, so you can copy it."
+)
+
+
+def _calendar_as_found(assessment: Assessment, exc: services.AnsweringClosed) -> None:
+    """Give the page's assessment the calendar the service found under the lock, so the
+    page shows the same refusal (it was loaded before the round closed)."""
+    found = exc.assessment
+    assessment.cohort = found.cohort
+    assessment.extended_until, assessment.withdrawn_at = found.extended_until, found.withdrawn_at
 
 
 def _wizard_context(
@@ -43,6 +55,7 @@ def _wizard_context(
         "prev_step": nav.prev,
         "next_step": nav.next,
         "can": access.AssessmentAccess(user=request.user, assessment=assessment),
+        "calendar": presenters.calendar_view(assessment),
     }
 
 
@@ -74,7 +87,7 @@ def current(request: AuthedRequest) -> HttpResponse:
     if access.can_start(user=user):
         open_one = (
             selectors.assessments_visible_to(user)
-            .filter(status__in=[s.value for s in EDITABLE_STATUSES])
+            .filter(withdrawn_at__isnull=True, status__in=[s.value for s in EDITABLE_STATUSES])
             .order_by("-created_at")
             .first()
         )
@@ -129,13 +142,20 @@ def step_profile(request: AuthedRequest, pk: int) -> HttpResponse:
         for f in form.fields.values():
             f.disabled = True
         form.helper.inputs = []
-    if request.method == "POST":
-        if not can_edit:
+    if request.method == "POST" and not can_edit:
+        # Closed by the calendar: say so and show what was typed; anything else is a 403.
+        if not presenters.calendar_notice(assessment):
             raise PermissionDenied
-        if form.is_valid():
+        messages.error(request, _(NOT_SAVED))
+    elif request.method == "POST" and form.is_valid():
+        try:
             services.issuer_profile_confirm(
-                issuer=issuer, user=request.user, data=form.cleaned_data
+                issuer=issuer, user=request.user, data=form.cleaned_data, assessment=assessment
             )
+        except services.AnsweringClosed as exc:
+            _calendar_as_found(assessment, exc)
+            messages.error(request, _(NOT_SAVED))
+        else:
             messages.success(request, _("Company profile confirmed."))
             fw = selectors.framework_of(assessment.framework)
             return redirect("assessments:step", pk=pk, shift=fw.shifts[0].code)
@@ -172,6 +192,12 @@ def _step_save(
     except services.AssessmentLocked:
         messages.error(request, _("This assessment was submitted meanwhile; it is now read-only."))
         return redirect("assessments:review", pk=assessment.pk)
+    except services.AnsweringClosed as exc:
+        # The round closed while the page was open: the page comes back with what was
+        # typed, and says why (calendar.notice, from the row the service read).
+        _calendar_as_found(assessment, exc)
+        messages.error(request, _(NOT_SAVED))
+        return None
     if outcome.saved:
         messages.success(request, _("Saved %(n)d answer(s).") % {"n": len(outcome.saved)})
     if valid and not outcome.conflicts:
@@ -199,17 +225,21 @@ def step_shift(request: AuthedRequest, pk: int, shift: str) -> HttpResponse:
     the_shift = _shift_or_404(fw, shift)
     editable = access.can_edit(user=request.user, assessment=assessment)
     data: QueryDict | None = None
+    refused = ""  # a POST the calendar refuses: shown again with what was typed
     if request.method == "POST":
-        if not editable:
+        refused = "" if editable else presenters.calendar_notice(assessment)
+        if not editable and not refused:
             messages.error(request, _("This assessment is read-only; nothing was changed."))
             return redirect("assessments:step", pk=pk, shift=shift)
         data = request.POST
     elif editable:
         data = parked_post(request)
     # A POST needs no current answers unless the page has to be shown again.
-    answers = selectors.answers_of(assessment) if data is None else {}
+    answers = selectors.answers_of(assessment) if data is None or refused else {}
     form = StepForm(data, shift=the_shift, answers=answers, language=get_language())
-    if data is not None and (done := _step_save(request, assessment, fw, form, shift)):
+    if refused:  # the page says why (calendar.notice); here, what became of the input
+        messages.error(request, _(NOT_SAVED))
+    elif data is not None and (done := _step_save(request, assessment, fw, form, shift)):
         return done
     form.conflicts = selectors.open_conflicts(assessment, [i.code for i in the_shift.items])
     context = _wizard_context(request, assessment, form.answers, shift)
@@ -237,9 +267,8 @@ def _conflicts_json(fw: Framework, outcome: services.SaveOutcome) -> dict[str, A
 def autosave(request: AuthedRequest, pk: int, shift: str) -> HttpResponse:
     assessment = selectors.assessment_for_user(user=request.user, pk=pk)
     if not access.can_edit(user=request.user, assessment=assessment):
-        return JsonResponse(
-            {"status": "locked", "message": _("This assessment is read-only.")}, status=409
-        )
+        message = presenters.calendar_notice(assessment) or _("This assessment is read-only.")
+        return JsonResponse({"status": "locked", "message": message}, status=409)
     fw = selectors.framework_of(assessment.framework)
     the_shift = _shift_or_404(fw, shift)
     answers = selectors.answers_of(assessment)
@@ -258,6 +287,9 @@ def autosave(request: AuthedRequest, pk: int, shift: str) -> HttpResponse:
         return JsonResponse(
             {"status": "locked", "message": _("This assessment is read-only.")}, status=409
         )
+    except services.AnsweringClosed as exc:
+        message = presenters.calendar_notice(exc.assessment, exc.window)
+        return JsonResponse({"status": "locked", "message": message}, status=409)
     conflicts = _conflicts_json(fw, outcome)
     return JsonResponse(
         {
@@ -295,6 +327,9 @@ def submit(request: AuthedRequest, pk: int) -> HttpResponse:
     except services.AssessmentLocked:
         messages.info(request, _("This assessment has already been submitted."))
         return redirect("reports:results", pk=pk)
+    except services.AnsweringClosed as exc:
+        messages.error(request, presenters.calendar_notice(exc.assessment, exc.window))
+        return redirect("assessments:review", pk=pk)
     except services.SubmitError as exc:
         messages.error(
             request,
@@ -352,6 +387,7 @@ def review_submission(request: AuthedRequest, pk: int) -> HttpResponse:
             return redirect("assessments:review_submission", pk=pk)
     context = presenters.reviewer_page(assessment, fw, get_language())
     context["form"] = form
+    context["can"] = access.AssessmentAccess(user=request.user, assessment=assessment)
     return render(request, "assessments/review_submission.html", context)
 
 
@@ -378,3 +414,54 @@ def history(request: AuthedRequest, pk: int) -> HttpResponse:
             "page": page,
         },
     )
+
+
+def _calendar_act(request: AuthedRequest, assessment: Assessment) -> forms.Form:
+    """Run the calendar action the POST names; the form, with errors if it was refused."""
+    action = request.POST.get("action", "")
+    form: forms.Form = (
+        ExtensionForm(request.POST) if action == "extend" else WithdrawalForm(request.POST)
+    )
+    if action not in ("extend", "withdraw", "reinstate") or not form.is_valid():
+        return form
+    data, user = form.cleaned_data, request.user
+    try:
+        if action == "extend":
+            services.assessment_extension_grant(
+                assessment=assessment, until=data["until"], by=user, note=data["note"]
+            )
+        elif action == "withdraw":
+            services.assessment_withdraw(assessment=assessment, by=user, reason=data["reason"])
+        else:
+            services.assessment_reinstate(assessment=assessment, by=user, reason=data["reason"])
+    except services.CalendarError as exc:
+        form.add_error(None, str(exc))
+    return form
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def calendar(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Admins: extend one issuer's deadline, withdraw it from its cohort or reinstate it."""
+    assessment = selectors.assessment_for_user(user=request.user, pk=pk)
+    if not access.can_manage_calendar(user=request.user, assessment=assessment):
+        raise PermissionDenied
+    extension: forms.Form = ExtensionForm()
+    withdrawal: forms.Form = WithdrawalForm()
+    if request.method == "POST":
+        form = _calendar_act(request, assessment)
+        if not form.errors:
+            messages.success(request, _("Saved. The change is recorded in the history."))
+            return redirect("assessments:calendar", pk=pk)
+        if isinstance(form, ExtensionForm):
+            extension = form
+        else:
+            withdrawal = form
+    context = {
+        "assessment": assessment,
+        "calendar": presenters.calendar_view(assessment),
+        "changes": selectors.calendar_changes(assessment),
+        "extension_form": extension,
+        "withdrawal_form": withdrawal,
+    }
+    return render(request, "assessments/calendar.html", context)

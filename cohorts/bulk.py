@@ -36,9 +36,11 @@ def cohort_reports_request(
     if not access.can_request_cohort_reports(user=user, cohort=cohort):
         raise PermissionDenied
     queued = 0
-    assessments = Assessment.objects.filter(
-        cohort=cohort, submitted_at__isnull=False
-    ).select_related("issuer", "cohort")
+    assessments = (
+        Assessment.objects.enrolled()
+        .filter(cohort=cohort, submitted_at__isnull=False)
+        .select_related("issuer", "cohort")
+    )
     for assessment in assessments:
         report = report_services.report_request(
             assessment=assessment, language=language, user=user, force=False
@@ -75,7 +77,10 @@ def _reports(cohort: Cohort, language: str, user: User):  # type: ignore[no-unty
     assessment they may see (the one `cohort_reports_request` asked for them)."""
     return (
         Report.objects.filter(
-            assessment__cohort=cohort, language=language, snapshot_id=_latest_snapshot_ids(cohort)
+            assessment__cohort=cohort,
+            assessment__withdrawn_at=None,
+            language=language,
+            snapshot_id=_latest_snapshot_ids(cohort),
         )
         .annotate(expected=previous_snapshot_ref(viewer=user))
         .filter(
@@ -85,7 +90,7 @@ def _reports(cohort: Cohort, language: str, user: User):  # type: ignore[no-unty
 
 
 def cohort_reports_progress(*, cohort: Cohort, language: str, user: User) -> Progress:
-    total = Assessment.objects.filter(cohort=cohort, submitted_at__isnull=False).count()
+    total = Assessment.objects.enrolled().filter(cohort=cohort, submitted_at__isnull=False).count()
     by_status = dict(
         _reports(cohort, language, user)
         .values_list("status")

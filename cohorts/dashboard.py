@@ -136,6 +136,8 @@ def _latest(cohort: Cohort, prefix: str = "", industry: str = "") -> Q:
         | Q(created_at=OuterRef(f"{prefix}created_at"), pk__gt=OuterRef(f"{prefix}pk"))
     )
     q = Q(~Exists(newer), **{f"{prefix}assessment__cohort": cohort})
+    # A withdrawn assessment leaves every figure of its cohort (kept, not counted).
+    q &= Q(**{f"{prefix}assessment__withdrawn_at": None})
     if industry:
         q &= Q(**{f"{prefix}issuer__industry": industry})
     return q
@@ -148,11 +150,12 @@ AGGREGATES_TTL = 60 * 60 * 24
 
 
 def _aggregates_key(cohort: Cohort, industry: str = "") -> str:
-    """Snapshot rows are never edited, so (newest id, count) identifies the set exactly;
-    each industry filter has its own entry."""
-    marker = ScoreSnapshot.objects.filter(assessment__cohort=cohort).aggregate(
-        last=Max("pk"), n=Count("pk")
-    )
+    """Snapshot rows are never edited, so (newest id, count) identifies the set exactly
+    (a withdrawal or reinstatement changes the count); each industry filter has its own
+    entry."""
+    marker = ScoreSnapshot.objects.filter(
+        assessment__cohort=cohort, assessment__withdrawn_at=None
+    ).aggregate(last=Max("pk"), n=Count("pk"))
     return (
         f"cohort-dashboard:v3:{cohort.pk}:{cohort.framework_id}:{industry}:"
         f"{marker['last']}:{marker['n']}"
@@ -429,7 +432,7 @@ def cohort_dashboard(*, cohort: Cohort, filters: DashboardFilters | None = None)
     industry = filters.industry
     lang = get_language()
     fw = framework_of(cohort.framework)
-    assessments = Assessment.objects.filter(cohort=cohort)
+    assessments = Assessment.objects.enrolled().filter(cohort=cohort)
     if industry:
         assessments = assessments.filter(issuer__industry=industry)
     funnel_row = assessments.aggregate(
@@ -467,7 +470,9 @@ def cohort_dashboard(*, cohort: Cohort, filters: DashboardFilters | None = None)
     # made it scan every cohort's choice answers. COUNT(*) keeps it index-only.
     item_codes = dict(Item.objects.filter(code__in=stage_items).values_list("pk", "code"))
     adoption: dict[str, dict[str, int]] = {}
-    chosen = Answer.objects.filter(assessment__cohort=cohort, item_id__in=list(item_codes))
+    chosen = Answer.objects.filter(
+        assessment__cohort=cohort, assessment__withdrawn_at=None, item_id__in=list(item_codes)
+    )
     if industry:
         chosen = chosen.filter(assessment__issuer__industry=industry)
     for item_id, choice, n in (

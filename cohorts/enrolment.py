@@ -569,6 +569,7 @@ def import_rows(
     here, and only valid ones imported."""
     if not access.can_enrol(user=user, cohort=cohort):
         raise PermissionDenied
+    services.enrolment_open_check(cohort=cohort)
     accepted = accepted or {}
     result = Imported()
     # Lock the issuers on record first, so two imports cannot interleave their changes.

@@ -132,7 +132,8 @@ def summary_rows(cohort: Cohort, language: str) -> Iterator[list[Any]]:
             "-created_at", "-pk"
         )
         assessments = list(
-            Assessment.objects.filter(cohort=cohort)
+            Assessment.objects.enrolled()
+            .filter(cohort=cohort)
             .select_related("issuer")
             .annotate(snapshot_id=Subquery(latest.values("pk")[:1]))
             .order_by("issuer__stock_code")
@@ -247,7 +248,7 @@ def answer_rows(cohort: Cohort, language: str) -> Iterator[list[Any]]:
             _("Last changed"),
         ]
         rows = (
-            Answer.objects.filter(assessment__cohort=cohort)
+            Answer.objects.filter(assessment__cohort=cohort, assessment__withdrawn_at=None)
             .order_by("assessment__issuer__stock_code", "item__position")
             .values_list(
                 "assessment__issuer__stock_code",

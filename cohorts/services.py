@@ -15,7 +15,24 @@ from accounts.models import Issuer, User
 from assessments import access
 from assessments.models import FrameworkVersion
 
-from .models import Cohort
+from .models import Cohort, CohortStatus
+
+
+class EnrolmentClosed(Exception):
+    """Nobody is enrolled or invited into a Closed cohort (the message says so)."""
+
+
+def enrolment_open_check(*, cohort: Cohort) -> None:
+    """Refuse enrolments and invitations into a Closed cohort (a Planned one takes them:
+    the association enrols before the round opens)."""
+    if cohort.status == CohortStatus.CLOSED:
+        raise EnrolmentClosed(
+            _(
+                "This round is closed, so no company can be enrolled or invited. Reopen it "
+                "on its settings page first, or grant a company an extension instead."
+            )
+        )
+
 
 EDITABLE = ("name_en", "name_zh", "slug", "year", "opens_on", "closes_on", "status")
 ISSUER_DETAILS = ("name_en", "name_zh", "industry", "board")

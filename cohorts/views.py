@@ -182,7 +182,11 @@ def enrol(request: AuthedRequest, slug: str) -> HttpResponse:
     view."""
     actions = {"one": enrol_one, "import": enrol_import}
     if request.method == "POST":
-        return actions.get(request.POST.get("action", ""), enrol_upload)(request, slug)
+        try:
+            return actions.get(request.POST.get("action", ""), enrol_upload)(request, slug)
+        except services.EnrolmentClosed as exc:
+            messages.error(request, str(exc))
+            return redirect("cohorts:enrol", slug=slug)
     return _enrol_page(request, _enrol_cohort(request, slug))
 
 

@@ -61,8 +61,11 @@ def _current_groups(framework_ids: Iterable[int] | None) -> dict[GroupKey, list[
     """Every current snapshot that is not provisional, filed under each group it belongs to.
 
     A provisional result (too little of its weight known, scoring.py) never counts in a
-    peer statistic: its issuer leaves every group until a complete enough submission."""
-    rows = ScoreSnapshot.objects.filter(is_current=True, provisional=False)
+    peer statistic: its issuer leaves every group until a complete enough submission.
+    Nor does the snapshot of an assessment withdrawn from its cohort (until reinstated)."""
+    rows = ScoreSnapshot.objects.filter(
+        is_current=True, provisional=False, assessment__withdrawn_at=None
+    )
     if framework_ids is not None:
         rows = rows.filter(framework_id__in=list(framework_ids))
     groups: dict[GroupKey, list[tuple[Any, ...]]] = defaultdict(list)

@@ -7,6 +7,10 @@ admin. Rows are a predicate on one object:
 
 - assessments of issuer A in cohort A, in each status (draft, submitted, returned,
   approved), and a draft of issuer A in no cohort (`nocohort`);
+- the same draft at other points of the cohort calendar: before the round opens
+  (`before_open`), after its closing date (`after_close`), after it with an extension
+  still running (`extended`), with the cohort set to Closed (`closed_status`, and
+  `closed_extended` with an extension), and withdrawn from the cohort (`withdrawn`);
 - cohort A (`own`: the cohort of A's assessments and of reviewer `rev`) and cohort B
   (`other`: reviewer `rev_b`'s);
 - issuer A (`own`) and issuer B (`other`);
@@ -22,6 +26,7 @@ The URL-level matrix (tests/security/test_access_matrix.py) checks the pages on 
 
 from __future__ import annotations
 
+import datetime
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,6 +34,7 @@ from typing import Any, cast
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.utils import timezone
 
 from accounts.models import Issuer, Membership, MembershipRole
 from assessments import access
@@ -41,7 +47,20 @@ pytestmark = pytest.mark.django_db
 
 PEOPLE = ("anon", "off", "con", "lead", "lead_b", "rev", "rev_b", "adm", "adm_off", "dual", "pend")
 
-ASSESSMENT_VARIANTS = ("draft", "submitted", "returned", "approved", "nocohort")
+ASSESSMENT_VARIANTS = (
+    "draft",
+    "submitted",
+    "returned",
+    "approved",
+    "nocohort",
+    "before_open",
+    "after_close",
+    "extended",
+    "closed_status",
+    "closed_extended",
+    "withdrawn",
+)
+CALENDAR_CLOSED = ("before_open", "after_close", "closed_status", "withdrawn")
 COHORT_VARIANTS = ("own", "other")
 ISSUER_VARIANTS = ("own", "other")
 NO_OBJECT = ("-",)
@@ -75,8 +94,11 @@ def every_variant(cells: str) -> dict[str, str]:
 
 
 def open_only(cells: str) -> dict[str, str]:
-    """Allowed while the assessment is a draft or returned, refused once submitted."""
-    return every_variant(cells) | {"submitted": NOBODY, "approved": NOBODY}
+    """Allowed while the assessment is a draft or returned and its calendar takes answers,
+    refused once submitted, before the round opens, after it closed (unless extended) and
+    once withdrawn."""
+    closed = dict.fromkeys(CALENDAR_CLOSED, NOBODY)
+    return every_variant(cells) | {"submitted": NOBODY, "approved": NOBODY} | closed
 
 
 TABLE: dict[str, dict[str, str]] = {
@@ -89,6 +111,7 @@ TABLE: dict[str, dict[str, str]] = {
     "can_edit":            open_only(RESPONDENTS),
     "can_edit_profile":    open_only(LEAD_A),
     "can_submit":          every_variant(LEAD_A),   # open or not: AssessmentLocked says so
+    "can_manage_calendar": every_variant(ADMIN) | {"nocohort": NOBODY},
     "can_review":          every_variant(REVIEWS_A) | {"nocohort": ADMIN},
     "can_comment":         every_variant(REVIEWS_A) | {"nocohort": ADMIN},
     "can_view_history":    every_variant(LEAD_OR_REVIEWS_A) | {"nocohort": LEAD_OR_ADMIN},
@@ -197,12 +220,20 @@ def world() -> World:
     # Issuer B's, for the lists only (its rows are the mirror of A's).
     Assessment.objects.create(issuer=issuer_b, framework=framework, cohort=cohort_b)
 
-    def in_status(status: str) -> Assessment:
+    def in_status(status: str, **changes: Any) -> Assessment:
         # One assessment per issuer and cohort: each status is A's assessment as loaded
-        # while in that status (the predicates read the loaded row, as views do).
-        a = Assessment.objects.get(pk=in_a.pk)
+        # while in that status (the predicates read the loaded row, as views do); the
+        # calendar variants change its cohort's loaded row the same way.
+        a = Assessment.objects.select_related("cohort").get(pk=in_a.pk)
         a.status = status
+        for name, value in changes.items():
+            target = a.cohort if name.startswith("cohort_") else a
+            setattr(target, name.removeprefix("cohort_"), value)
         return a
+
+    today = timezone.localdate()
+    day = datetime.timedelta(days=1)
+    draft = AssessmentStatus.DRAFT
 
     assessments = {
         "draft": in_status(AssessmentStatus.DRAFT),
@@ -210,6 +241,14 @@ def world() -> World:
         "returned": in_status(AssessmentStatus.RETURNED),
         "approved": in_status(AssessmentStatus.APPROVED),
         "nocohort": nocohort,
+        "before_open": in_status(draft, cohort_opens_on=today + day),
+        "after_close": in_status(draft, cohort_closes_on=today - day),
+        "extended": in_status(draft, cohort_closes_on=today - day, extended_until=today),
+        "closed_status": in_status(draft, cohort_status="closed"),
+        "closed_extended": in_status(
+            draft, cohort_status="closed", cohort_closes_on=today - day, extended_until=today
+        ),
+        "withdrawn": in_status(draft, withdrawn_at=timezone.now()),
     }
     objects: dict[str, dict[str, Any]] = {
         "assessment": assessments,
@@ -285,3 +324,37 @@ def test_template_flags_are_the_predicates(world: World):
                     kwargs = {} if kind == "-" else {kind: obj}
                     flags_of = bundle(user=user, **kwargs)
                     assert getattr(flags_of, flag) == ask(predicate, user, kind, obj), flag
+
+
+def test_planned_cohort_takes_no_answers_even_on_its_dates(world: World):
+    a = world.objects["assessment"]["draft"]
+    a.cohort.status = "planned"
+    assert access.answering_window(assessment=a) is access.Window.NOT_OPEN
+    assert not access.can_edit(user=world.people["lead"], assessment=a)
+
+
+def test_an_extension_does_not_open_a_round_early(world: World):
+    a = world.objects["assessment"]["before_open"]
+    a.extended_until = timezone.localdate() + datetime.timedelta(days=90)
+    assert access.answering_window(assessment=a) is access.Window.NOT_OPEN
+
+
+def test_the_deadline_day_itself_takes_answers(world: World):
+    """Inclusive, in Hong Kong: open on the closing date, closed the day after."""
+    a = world.objects["assessment"]["draft"]
+    a.cohort.closes_on = timezone.localdate()
+    assert access.answering_window(assessment=a) is access.Window.OPEN
+    later = timezone.localdate() + datetime.timedelta(days=1)
+    assert access.answering_window(assessment=a, today=later) is access.Window.CLOSED
+
+
+def test_an_expired_extension_closes_again(world: World):
+    a = world.objects["assessment"]["extended"]
+    later = timezone.localdate() + datetime.timedelta(days=1)
+    assert access.answering_window(assessment=a, today=later) is access.Window.CLOSED
+
+
+def test_the_cohort_statuses_the_policy_names_exist():
+    from cohorts.models import CohortStatus
+
+    assert {access.COHORT_PLANNED, access.COHORT_CLOSED} <= set(CohortStatus.values)

@@ -35,6 +35,7 @@ from assessments.models import (
     Answer,
     AnswerRevision,
     Assessment,
+    CalendarChange,
     ReviewComment,
     ScoreSnapshot,
     StatusChange,
@@ -218,6 +219,10 @@ TABLE: dict[str, Row] = {
     "assessments:history": Row(a_pk,
         get=     "login  403    200    404    200    404    200",
         post=    "login  405    405    405    405    405    405"),
+    "assessments:calendar": Row(a_pk,
+        get=     "login  403    403    404    403    404    200",
+        post=    "login  403    403    404    403    404    302+w",
+        data=lambda w: {"action": "withdraw", "reason": "Enrolled by mistake"}),
     "reports:request": Row(a_pk,
         get=     "login  405    405    405    405    405    405",
         post=    "login  302+w  302+w  404    302+w  404    302+w",
@@ -328,7 +333,7 @@ def test_every_url_has_a_row():
 # --- running one cell ------------------------------------------------------------------
 
 
-COUNTED = (Answer, AnswerRevision, StatusChange, ReviewComment, ScoreSnapshot)
+COUNTED = (Answer, AnswerRevision, StatusChange, ReviewComment, ScoreSnapshot, CalendarChange)
 
 
 def _counts() -> tuple[Any, ...]:
@@ -348,7 +353,13 @@ def state() -> tuple[Any, ...]:
         _counts(),
         list(
             Assessment.objects.order_by("pk").values_list(
-                "pk", "issuer_id", "cohort_id", "status", "submitted_at"
+                "pk",
+                "issuer_id",
+                "cohort_id",
+                "status",
+                "submitted_at",
+                "extended_until",
+                "withdrawn_at",
             )
         ),
         list(Issuer.objects.order_by("pk").values()),

@@ -68,6 +68,20 @@ REFUSED: dict[str, tuple[Call, tuple[str, ...]]] = {
         lambda w, u: services.assessment_start(user=u, framework=w.framework),
         ("reviewer_a", "reviewer_b", "admin"),
     ),
+    "assessment_extension_grant": (
+        lambda w, u: services.assessment_extension_grant(
+            assessment=w.a, until=date(2099, 1, 1), by=u
+        ),
+        ("contributor_a", "lead_a", "lead_b", "reviewer_a", "reviewer_b"),
+    ),
+    "assessment_withdraw": (
+        lambda w, u: services.assessment_withdraw(assessment=w.a, by=u, reason="Test"),
+        ("contributor_a", "lead_a", "lead_b", "reviewer_a", "reviewer_b"),
+    ),
+    "assessment_reinstate": (
+        lambda w, u: services.assessment_reinstate(assessment=w.a, by=u),
+        ("contributor_a", "lead_a", "lead_b", "reviewer_a", "reviewer_b"),
+    ),
     "review_comment_add": (
         lambda w, u: services.review_comment_add(assessment=w.a, author=u, text="Noted."),
         ("contributor_a", "lead_a", "lead_b", "reviewer_b"),
