@@ -551,3 +551,49 @@ def calendar_view(assessment: Assessment) -> CalendarView | None:
         window=window,
         notice=calendar_notice(assessment, window),
     )
+
+
+# --- the issuer's home ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HomeRow:
+    """One of the issuer's assessments on its home page: one row per cohort it is in."""
+
+    assessment: Assessment
+    round_name: str
+    calendar: CalendarView | None
+    answered: int
+    total: int
+    can_edit: bool
+
+    @property
+    def state(self) -> str:
+        """The status in words, with what the calendar adds ("Withdrawn", "Not open yet")."""
+        if self.assessment.is_withdrawn:
+            return _("Withdrawn")
+        label = str(self.assessment.get_status_display())
+        if self.assessment.is_editable and self.calendar is not None:
+            if self.calendar.window is access.Window.NOT_OPEN:
+                return _("%(status)s · not open yet") % {"status": label}
+            if self.calendar.window is access.Window.CLOSED:
+                return _("%(status)s · closed") % {"status": label}
+        return label
+
+
+def home_rows(assessments: list[Assessment], *, user: Any) -> list[HomeRow]:
+    """Rows for `assessments_for_home` results (annotated with their answer counts)."""
+    rows = []
+    for a in assessments:
+        calendar = calendar_view(a)
+        rows.append(
+            HomeRow(
+                assessment=a,
+                round_name=calendar.cohort_name if calendar else _("Own assessment"),
+                calendar=calendar,
+                answered=getattr(a, "answered_count", 0),
+                total=getattr(a, "item_count", 0),
+                can_edit=access.can_edit(user=user, assessment=a),
+            )
+        )
+    return rows

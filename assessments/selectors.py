@@ -6,7 +6,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from accounts.models import User
@@ -96,13 +97,39 @@ def answer_values(answers: Iterable[Answer]) -> dict[str, AnswerValue]:
     }
 
 
+def answered_q(prefix: str = "") -> Q:
+    """`Answer.is_answered` in SQL: a value, "don't know" or "not applicable" (what the
+    review page counts as answered). `prefix` reaches answers through a relation."""
+    return (
+        Q(**{f"{prefix}level__isnull": False})
+        | ~Q(**{f"{prefix}choice": ""})
+        | Q(**{f"{prefix}number__isnull": False})
+        | Q(**{f"{prefix}dont_know": True})
+        | Q(**{f"{prefix}not_applicable": True})
+    )
+
+
+def _answer_count(*, answered: bool) -> Coalesce:
+    rows = Answer.objects.filter(assessment=OuterRef("pk"))
+    if answered:
+        rows = rows.filter(answered_q())
+    counted = rows.order_by().values("assessment").annotate(n=Count("*")).values("n")[:1]
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
 def assessments_for_home(user: User) -> QuerySet[Assessment]:
-    """Newest first, with a tie-breaker so paging never repeats or skips a row."""
+    """Newest first, with a tie-breaker so paging never repeats or skips a row; with each
+    one's progress, `answered_count` of `item_count` (subqueries per row, so a page counts
+    only its own answers)."""
     return (
         assessments_visible_to(user)
+        .annotate(
+            answered_count=_answer_count(answered=True), item_count=_answer_count(answered=False)
+        )
         .prefetch_related(
             Prefetch(
-                "snapshots", queryset=ScoreSnapshot.objects.defer("result").order_by("-created_at")
+                "snapshots",
+                queryset=ScoreSnapshot.objects.defer("result").order_by("-created_at"),
             )
         )
         .order_by("-created_at", "-pk")

@@ -73,7 +73,11 @@ def home(request: AuthedRequest) -> HttpResponse:
         {
             "assessments": assessments,
             "page": page,
-            "open_assessment": next((a for a in assessments if a.is_editable), None),
+            "rows": presenters.home_rows(assessments, user=user) if user.is_issuer_staff else [],
+            # A withdrawn one is no open task: the lead may start another.
+            "open_assessment": next(
+                (a for a in assessments if a.is_editable and not a.is_withdrawn), None
+            ),
             "has_submitted": any(a.submitted_at for a in assessments),
         },
     )

@@ -322,7 +322,7 @@ def test_withdrawn_shows_read_only_with_the_reason(ctx):
 
 
 def test_admin_calendar_page_grants_withdraws_and_reinstates(ctx):
-    the_lead, assessment, _, cohort = ctx
+    _, assessment, _, cohort = ctx
     close(cohort, status="closed", opens_on=today() - 30 * DAY, closes_on=today() - DAY)
     admin = client_for(association_admin())
     url = reverse("assessments:calendar", args=[assessment.pk])
