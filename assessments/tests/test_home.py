@@ -139,7 +139,7 @@ def test_home_queries_do_not_grow_with_cohorts(
     client.get(reverse("home"))  # warm the session and the framework cache
     with django_assert_num_queries(5) as three:
         client.get(reverse("home"))
-    for n in range(3):
+    for _ in range(3):
         services.assessment_create(
             issuer=the_lead.issuer,
             framework=framework,

@@ -45,7 +45,7 @@ def codes(rows) -> set[str]:
 
 
 def test_withdrawn_leaves_every_figure_and_reinstated_comes_back(cohort_of_three):
-    cohort, (kept, gone, other) = cohort_of_three
+    cohort, (kept, gone, _other) = cohort_of_three
     admin = association_admin()
     before = cohort_dashboard(cohort=cohort)
     assert dict(before.funnel)["enrolled"] == 3
