@@ -272,9 +272,10 @@ class ReminderRow:
 
 
 def _not_submitted() -> QuerySet[Assessment]:
-    # Withdrawn enrolments are left out once withdrawal exists (issue 14, deliverable 6).
+    # An issuer withdrawn from its cohort gets no reminder (until reinstated).
     return (
-        Assessment.objects.filter(cohort__isnull=False, status__in=EDITABLE_STATUSES)
+        Assessment.objects.enrolled()
+        .filter(cohort__isnull=False, status__in=EDITABLE_STATUSES)
         .select_related("issuer", "cohort")
         .order_by("cohort__slug", "issuer__stock_code")
     )

@@ -251,8 +251,13 @@ def reminder_world(framework, settings):
         name_en="Survey 2026",
         name_zh="二〇二六年調查",
     )
-    planned = CohortFactory(framework=framework, closes_on=deadline)
-    closed = CohortFactory(framework=framework, status=CohortStatus.CLOSED, closes_on=deadline)
+    opens_on = datetime.date(2026, 3, 1)
+    planned = CohortFactory(
+        framework=framework, status=CohortStatus.PLANNED, opens_on=opens_on, closes_on=deadline
+    )
+    closed = CohortFactory(
+        framework=framework, status=CohortStatus.CLOSED, opens_on=opens_on, closes_on=deadline
+    )
 
     def enrol(cohort, status=AssessmentStatus.DRAFT, **fields):
         issuer = IssuerFactory()
@@ -272,6 +277,8 @@ def reminder_world(framework, settings):
         "extended": enrol(open_, extended_until=deadline + datetime.timedelta(days=5)),
         "planned": enrol(planned),
         "closed": enrol(closed),
+        # Withdrawn from the cohort: no reminder (until reinstated).
+        "withdrawn": enrol(open_, withdrawn_at=timezone.now()),
     }
     nobody = IssuerFactory()  # enrolled, but no contact yet
     world["no_contact"] = services.assessment_create(
