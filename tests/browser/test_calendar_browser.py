@@ -81,5 +81,7 @@ def test_closed_round_refuses_and_an_extension_lets_the_issuer_answer(page, brow
     page.goto(step)
     expect(page.locator("#wizard-deadline")).to_contain_text("extended")
     choose(page, f'input[name="{second.code}__value"][value="4"]')
-    expect(page.locator("#autosave-status")).to_have_text("Saved")
+    # This item's own "saved" line: the status line may also speak for another save.
+    meta = page.locator(f'fieldset[data-item="{second.code}"] [data-role=meta]')
+    expect(meta).to_contain_text("Saved · Mei Chan")
     assert Answer.objects.get(assessment=assessment, item__code=second.code).level == 4
