@@ -474,6 +474,8 @@ def revisions(
         value = answer_text(item, rev, lang) if item else ""
         out.append(RevisionView(rev, question, value))
     return out
+
+
 # --- the cohort calendar -------------------------------------------------------------------
 
 

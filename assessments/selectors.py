@@ -216,6 +216,8 @@ def changes_since_return(assessment: Assessment) -> ChangesSinceReturn | None:
         changes.append(AnswerChange(rev.answer.item.code, old, rev, rev.user))
     changes.sort(key=lambda c: c.after.answer.item.position)
     return ChangesSinceReturn(returned=returned, changes=changes)
+
+
 def calendar_changes(assessment: Assessment) -> list[CalendarChange]:
     """Extensions, withdrawals and reinstatements of the assessment, oldest first."""
     return list(CalendarChange.objects.filter(assessment=assessment).select_related("user"))
