@@ -111,7 +111,7 @@ def test_follow_up_filters(framework):
     cohort = CohortFactory(
         framework=framework,
         opens_on=today - datetime.timedelta(days=60),
-        closes_on=today - datetime.timedelta(days=1),
+        closes_on=today,  # answered while open, closed below (the calendar refuses after)
     )
     untouched = enrolled(cohort, framework, accepted=False, stock_code="00001")
     started = enrolled(cohort, framework, stock_code="00002")
@@ -126,6 +126,8 @@ def test_follow_up_filters(framework):
         IssuerFactory(stock_code="00004"), framework, seed=3, cohort=cohort
     )
     assert submitted.assessment.cohort == cohort
+    cohort.closes_on = today - datetime.timedelta(days=1)
+    cohort.save(update_fields=["closes_on"])
 
     admin = client_for(association_admin())
     url = f"/cohorts/{cohort.slug}/"

@@ -232,7 +232,9 @@ SUBMITTED_AT = datetime(2026, 5, 4, 15, 30, tzinfo=UTC)  # 23:30 in Hong Kong
 def round_(framework):
     """A cohort with one issuer that submitted (provisional result, lead who logged in)
     and one whose lead was invited and never came (an extension granted)."""
-    cohort = CohortFactory(slug="round-2026", framework=framework, closes_on=date(2026, 6, 30))
+    # Answered while open; its closing date is set to the past below (the calendar
+    # refuses answers after it).
+    cohort = CohortFactory(slug="round-2026", framework=framework, opens_on=date(2026, 1, 1))
     harbour = IssuerFactory(
         stock_code="00700",
         name_en="=Harbour Precision Holdings Ltd",
@@ -256,6 +258,8 @@ def round_(framework):
     )
     assessment.extended_until = date(2026, 7, 15)
     assessment.save(update_fields=["extended_until"])
+    cohort.closes_on = date(2026, 6, 30)
+    cohort.save(update_fields=["closes_on"])
     return cohort
 
 

@@ -39,7 +39,7 @@ def round_(settings, tmp_path):
         framework=version,
         slug="print-2026",
         opens_on=today - datetime.timedelta(days=90),
-        closes_on=today - datetime.timedelta(days=1),
+        closes_on=today,  # answered while open, closed below (the calendar refuses after)
     )
     for n, industry in enumerate(Industry.values):
         issuer = IssuerFactory(stock_code=f"{101 + n:05d}", industry=industry)
@@ -64,6 +64,8 @@ def round_(settings, tmp_path):
     Assessment.objects.filter(pk=extended.pk).update(
         extended_until=today + datetime.timedelta(days=7)
     )
+    cohort.closes_on = today - datetime.timedelta(days=1)
+    cohort.save(update_fields=["closes_on"])
     return cohort
 
 
