@@ -41,7 +41,11 @@ class IssuerInvitations:
 def cohort_invitations(*, cohort: Cohort, page: str | None) -> Page[IssuerInvitations]:
     """The cohort's enrolled issuers (50 a page, by stock code), each with its contacts'
     invitations; three queries whatever the page."""
-    issuers = Issuer.objects.filter(assessments__cohort=cohort).distinct().order_by("stock_code")
+    issuers = (
+        Issuer.objects.filter(assessments__cohort=cohort, assessments__withdrawn_at=None)
+        .distinct()
+        .order_by("stock_code")
+    )
     found: Page[Any] = Paginator(issuers, 50).get_page(page)
     contacts = issuer_invitations(issuer_ids=[i.pk for i in found.object_list])
     found.object_list = [IssuerInvitations(i, contacts.get(i.pk, [])) for i in found.object_list]
@@ -49,9 +53,12 @@ def cohort_invitations(*, cohort: Cohort, page: str | None) -> Page[IssuerInvita
 
 
 def cohort_issuer_ids(*, cohort: Cohort) -> list[int]:
-    """The issuers enrolled in the cohort (one assessment each)."""
+    """The issuers enrolled in the cohort (one assessment each), not those withdrawn."""
     return list(
-        Assessment.objects.filter(cohort=cohort).values_list("issuer_id", flat=True).distinct()
+        Assessment.objects.enrolled()
+        .filter(cohort=cohort)
+        .values_list("issuer_id", flat=True)
+        .distinct()
     )
 
 

@@ -383,7 +383,12 @@ def invitations(request: AuthedRequest, slug: str) -> HttpResponse:
     contact or to everyone who has not accepted yet."""
     cohort = _invitations_cohort(request, slug)
     if request.method == "POST":
-        _invitations_resend(request, cohort)
+        try:
+            services.enrolment_open_check(cohort=cohort)  # no invitation into a Closed round
+        except services.EnrolmentClosed as exc:
+            messages.error(request, str(exc))
+        else:
+            _invitations_resend(request, cohort)
         page = request.POST.get("page", "")
         suffix = f"?page={page}" if page.isascii() and page.isdigit() else ""
         return redirect(reverse("cohorts:invitations", args=[cohort.slug]) + suffix)

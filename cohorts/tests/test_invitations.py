@@ -127,3 +127,28 @@ def test_a_refused_invitation_says_so_and_is_logged_as_failed(cohort, settings):
     assert SentEmail.objects.get().status == EmailStatus.FAILED
     response = admin.post(url(cohort), {"all": "1"}, follow=True)
     assert "0 invitations sent again." in response.content.decode()
+
+
+def test_a_closed_round_sends_no_invitation(cohort):
+    cohort.status = "closed"
+    cohort.save()
+    admin = client_for(association_admin())
+    one = User.objects.get(email="new@alpha.example").memberships.get()
+    for data in ({"membership": one.pk}, {"all": "1"}):
+        response = admin.post(url(cohort), data, follow=True)
+        assert "This round is closed, so no company can be enrolled or invited" in (
+            response.content.decode()
+        )
+    assert mail.outbox == []
+
+
+def test_a_withdrawn_company_leaves_the_invitations(cohort):
+    from assessments import services
+
+    beta = Assessment.objects.get(cohort=cohort, issuer__name_en="Beta Limited")
+    services.assessment_withdraw(assessment=beta, by=association_admin(), reason="Duplicate")
+    admin = client_for(association_admin())
+    assert "Beta Limited" not in admin.get(url(cohort)).content.decode()
+    response = admin.post(url(cohort), {"all": "1"}, follow=True)
+    assert "1 invitation sent again." in response.content.decode()
+    assert [m.to for m in mail.outbox] == [["new@alpha.example"]]
