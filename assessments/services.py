@@ -585,6 +585,12 @@ def assessment_review(
     locked = Assessment.objects.select_for_update().get(pk=assessment.pk)
     if locked.status != AssessmentStatus.SUBMITTED:
         raise ReviewError(_("Only a submitted assessment can be approved or returned."))
+    if locked.withdrawn_at is not None:
+        # Approving or returning would e-mail a company the association took out of the
+        # round; reinstating it first makes that a deliberate step.
+        raise ReviewError(
+            _("This company was withdrawn from the round; reinstate it before reviewing.")
+        )
     if not approve and not note.strip():
         raise ReviewError(_("Say what needs to change when returning an assessment."))
     _transition(

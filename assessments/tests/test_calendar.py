@@ -201,6 +201,29 @@ def test_a_withdrawn_assessment_is_not_the_open_one(ctx, framework):
     assert started != assessment
 
 
+def test_a_withdrawn_submission_is_not_reviewed_until_reinstated(ctx):
+    the_lead, assessment, _, _ = ctx
+    answer_mandatory(assessment, the_lead)
+    services.assessment_submit(assessment=assessment, user=the_lead)
+    admin = association_admin()
+    services.assessment_withdraw(assessment=assessment, by=admin, reason="duplicate")
+    with pytest.raises(services.ReviewError):
+        services.assessment_review(
+            assessment=Assessment.objects.get(pk=assessment.pk),
+            reviewer=admin,
+            approve=True,
+            note="",
+        )
+    assert Assessment.objects.get(pk=assessment.pk).status == AssessmentStatus.SUBMITTED
+    services.assessment_reinstate(
+        assessment=Assessment.objects.get(pk=assessment.pk), by=admin, reason="member after all"
+    )
+    services.assessment_review(
+        assessment=Assessment.objects.get(pk=assessment.pk), reviewer=admin, approve=True, note=""
+    )
+    assert Assessment.objects.get(pk=assessment.pk).status == AssessmentStatus.APPROVED
+
+
 # --- pages -------------------------------------------------------------------------------
 
 

@@ -153,7 +153,9 @@ def _run(*args):
 
 
 def test_dry_run_on_the_demo_data_lists_the_issuers_not_submitted(demo):
-    out = _run("--cohort", "demo-2026", "--dry-run", "--date", "2026-12-17")
+    closes_on = Cohort.objects.get(slug="demo-2026").closes_on  # the demo is open around today
+    due = closes_on - datetime.timedelta(days=14)
+    out = _run("--cohort", "demo-2026", "--dry-run", "--date", f"{due}")
     not_submitted = Assessment.objects.filter(
         cohort__slug="demo-2026", status__in=[AssessmentStatus.DRAFT, AssessmentStatus.RETURNED]
     ).select_related("issuer")

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import random
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -119,11 +119,18 @@ class Command(BaseCommand):
                 "name_zh": "2026年度會員調查（示範）",
                 "year": 2026,
                 "framework": version,
-                "opens_on": date(2026, 1, 1),
-                "closes_on": date(2026, 12, 31),
+                # Open around whatever day the demo is set up, so that it can be answered.
+                "opens_on": timezone.localdate() - timedelta(days=30),
+                "closes_on": timezone.localdate() + timedelta(days=60),
                 "status": CohortStatus.OPEN,
             },
         )
+        if cohort.closes_on < timezone.localdate():
+            # A demo database set up in an earlier round: reopen it rather than show a
+            # demo in which nothing can be answered.
+            cohort.opens_on = min(cohort.opens_on, timezone.localdate())
+            cohort.closes_on = timezone.localdate() + timedelta(days=60)
+            cohort.save(update_fields=["opens_on", "closes_on"])
         return cohort
 
     def _demo_issuer(self) -> Issuer:
