@@ -41,7 +41,7 @@ from assessments.models import (
     ScoreComponent,
     ScoreSnapshot,
 )
-from assessments.selectors import framework_of
+from assessments.selectors import answered_q, framework_of
 from core.aggregates import PercentileCont
 
 from .models import Cohort
@@ -326,18 +326,6 @@ def _aggregates(
     return stats, medians, by_industry
 
 
-def _answered() -> Q:
-    """An answer the review page counts as answered: a value, "don't know" or "not
-    applicable" (`AnswerValueFields.is_answered`, in SQL)."""
-    return (
-        Q(level__isnull=False)
-        | ~Q(choice="")
-        | Q(number__isnull=False)
-        | Q(dont_know=True)
-        | Q(not_applicable=True)
-    )
-
-
 def _count(answers: QuerySet[Answer]) -> Subquery:
     return Subquery(
         answers.filter(assessment=OuterRef("pk"))
@@ -369,7 +357,7 @@ def _issuer_rows(
     rows = assessments.select_related("issuer", "cohort").annotate(
         latest_score=Subquery(newest.values("overall_score")[:1]),
         latest_provisional=Subquery(newest.values("provisional")[:1]),
-        answered=Coalesce(_count(Answer.objects.filter(_answered())), Value(0)),
+        answered=Coalesce(_count(Answer.objects.filter(answered_q())), Value(0)),
         items_total=Coalesce(_count(Answer.objects.all()), Value(0)),
         started=Exists(Answer.objects.filter(assessment=OuterRef("pk"), version__gt=0)),
         deadline_on=Coalesce("extended_until", F("cohort__closes_on")),

@@ -27,7 +27,7 @@ from decimal import Decimal
 from typing import IO, Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef, Subquery
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -43,7 +43,7 @@ from assessments.models import (
     ScoreSnapshot,
 )
 from assessments.presenters import answer_text
-from assessments.selectors import framework_of
+from assessments.selectors import answered_q, framework_of
 
 from . import xlsx
 from .models import Cohort
@@ -51,16 +51,6 @@ from .models import Cohort
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 KINDS = ("summary", "answers")
 FORMATS = ("csv", "xlsx")
-
-# An answer counts as answered when it holds a value, "don't know" or "not applicable"
-# (models.AnswerValueFields.is_answered), here as a filter for counting in the database.
-ANSWERED = (
-    Q(level__isnull=False)
-    | ~Q(choice="")
-    | Q(number__isnull=False)
-    | Q(dont_know=True)
-    | Q(not_applicable=True)
-)
 
 
 def neutralise(value: Any) -> Any:
@@ -154,7 +144,7 @@ def summary_rows(cohort: Cohort, language: str) -> Iterator[list[Any]]:
             pk: (answered, total)
             for pk, answered, total in Answer.objects.filter(assessment__cohort=cohort)
             .values("assessment_id")
-            .annotate(answered=Count("pk", filter=ANSWERED), total=Count("pk"))
+            .annotate(answered=Count("pk", filter=answered_q()), total=Count("pk"))
             .values_list("assessment_id", "answered", "total")
         }
         contacts = issuer_contacts(issuer_ids={a.issuer_id for a in assessments})
