@@ -160,30 +160,14 @@ def issuer_contacts(*, issuer_ids: Iterable[int]) -> dict[int, list[Contact]]:
     return out
 
 
-@dataclass(frozen=True)
-class InvitationRow:
+@dataclass(frozen=True, kw_only=True)
+class InvitationRow(Contact):
     """One contact's invitation, as the association follows it up (the cohort's
     invitations page): the membership to resend and every date of its lifecycle."""
 
     membership_id: int
-    issuer_id: int
-    email: str
-    full_name: str
-    role: str
-    language: str
-    status: str  # an InvitationStatus value
-    invited_at: datetime.datetime | None
     opened_at: datetime.datetime | None
     accepted_at: datetime.datetime | None
-    last_login: datetime.datetime | None
-
-    @property
-    def status_label(self) -> str:
-        return str(INVITATION_STATUS_LABELS[self.status])
-
-    @property
-    def role_label(self) -> str:
-        return str(Role(self.role).label)
 
     @property
     def can_resend(self) -> bool:
@@ -203,6 +187,7 @@ def issuer_invitations(*, issuer_ids: Iterable[int]) -> dict[int, list[Invitatio
         out.setdefault(m.issuer_id, []).append(
             InvitationRow(
                 membership_id=m.pk,
+                user_id=u.pk,
                 issuer_id=m.issuer_id,
                 email=u.email,
                 full_name=m.invited_name if m.is_pending else u.full_name,
