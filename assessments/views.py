@@ -143,8 +143,10 @@ def step_profile(request: AuthedRequest, pk: int) -> HttpResponse:
     can_edit = access.can_edit_profile(user=request.user, assessment=assessment)
     form = IssuerProfileForm(request.POST if request.method == "POST" else None, instance=issuer)
     if not can_edit:
+        # Shown disabled, not made `disabled` fields: those would show the record instead
+        # of what was typed when a POST is refused (it is never saved from here).
         for f in form.fields.values():
-            f.disabled = True
+            f.widget.attrs["disabled"] = "disabled"
         form.helper.inputs = []
     if request.method == "POST" and not can_edit:
         # Closed by the calendar: say so and show what was typed; anything else is a 403.

@@ -4,6 +4,7 @@ pages say why and keep what was typed; extensions, withdrawal and reinstatement.
 from __future__ import annotations
 
 import datetime
+import re
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -321,10 +322,14 @@ def test_profile_post_after_closing_is_a_message_not_a_403(ctx):
     the_lead, assessment, _, cohort = ctx
     close(cohort, status="closed")
     response = client_for(the_lead).post(
-        reverse("assessments:profile", args=[assessment.pk]), {"industry": "x"}
+        reverse("assessments:profile", args=[assessment.pk]),
+        {"industry": "x", "name_en": "Typed Before Closing Ltd"},
     )
     assert response.status_code == 200
-    assert "The association has closed this round" in response.content.decode()
+    html = response.content.decode()
+    assert "The association has closed this round" in html
+    field = re.search(r'<input[^>]*name="name_en"[^>]*>', html).group(0)
+    assert 'value="Typed Before Closing Ltd"' in field and "disabled" in field  # as typed
 
 
 def test_the_wizard_shows_the_deadline_in_chinese(ctx):
