@@ -55,6 +55,11 @@ def cohort_reports_request(
     return queued
 
 
+# Failures listed on the page (a mail server down can fail a whole cohort); the count and
+# "Retry failed" always cover all of them.
+FAILURES_LISTED = 200
+
+
 @dataclass
 class Progress:
     total: int
@@ -64,6 +69,15 @@ class Progress:
     @property
     def ready(self) -> int:
         return self.by_status.get(ReportStatus.READY, 0)
+
+    @property
+    def failed(self) -> int:
+        """Every failed report; `failures` lists only the first FAILURES_LISTED."""
+        return self.by_status.get(ReportStatus.FAILED, 0)
+
+    @property
+    def failures_cut(self) -> bool:
+        return self.failed > len(self.failures)
 
     @property
     def pending(self) -> int:
@@ -101,7 +115,7 @@ def cohort_reports_progress(*, cohort: Cohort, language: str, user: User) -> Pro
         _reports(cohort, language, user)
         .filter(status=ReportStatus.FAILED)
         .select_related("assessment__issuer")
-        .order_by("assessment__issuer__stock_code")[:200]
+        .order_by("assessment__issuer__stock_code")[:FAILURES_LISTED]
     )
     return Progress(total=total, by_status=by_status, failures=failures)
 

@@ -119,3 +119,24 @@ def test_zip_entry_names_are_short_and_unique():
     taken: set[str] = set()
     names = [_unique(n, taken) for n in ("a.pdf", "A.pdf", "a.pdf", "b.pdf")]
     assert names == ["a.pdf", "A (2).pdf", "a (3).pdf", "b.pdf"]
+
+
+def test_more_failures_than_listed_are_all_counted_and_retried(cohort, oncommit, monkeypatch):
+    """A page lists only the first FAILURES_LISTED failures but counts them all, and says so."""
+    from cohorts import bulk
+    from reports import services
+
+    monkeypatch.setattr(bulk, "FAILURES_LISTED", 2)
+    admin = client_for(association_admin())
+    url = f"/cohorts/{cohort.slug}/reports/"
+
+    def always_fail(**kwargs):
+        raise ValueError("layout exploded")
+
+    monkeypatch.setattr(services, "report_html", always_fail)
+    with oncommit(execute=True):
+        admin.post(url, {"lang": "en"})
+    html = admin.get(url).content.decode()
+    assert "3 failed." in html
+    assert "The first 2 of 3 failed reports are listed" in html
+    assert html.count("layout exploded") == 2
