@@ -227,10 +227,14 @@ def enrolled_notify(*, assessment_id: int) -> Outcome:
     assessment = _assessment(assessment_id)
     if assessment is None:
         return Outcome()
+    # Only those who were contacts before this enrolment: one added by the same import
+    # (an address that already acts for another company) is told by its own notice.
     people = [
         _from_contact(c)
         for c in _contacts(assessment.issuer_id)
         if c.status == InvitationStatus.ACCEPTED
+        and c.invited_at is not None
+        and c.invited_at < assessment.created_at
     ]
     return _deliver(
         Outcome(),

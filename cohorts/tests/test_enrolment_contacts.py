@@ -59,8 +59,10 @@ def test_one_address_for_two_companies_is_a_contact_of_both(framework, oncommit)
 
 
 def test_an_existing_contact_of_another_company_gets_the_new_one_too_and_sees_both(
-    framework, oncommit
+    framework, oncommit, eager
 ):
+    """Eager: the "enrolled in a new round" task runs too, and must not write to a person
+    who became a contact in this very import (their notice says it)."""
     cohort = CohortFactory(framework=framework)
     elsewhere = IssuerFactory(stock_code="00999", name_en="Old Client Limited")
     person = lead(email="cosec@firm.example", issuer=elsewhere, language="zh-hant")
