@@ -45,6 +45,7 @@ from accounts.services import issuer_contact_add
 from assessments import access
 from assessments.models import Assessment
 from assessments.services import assessment_create
+from core.text import list_join
 
 from . import services
 from .models import Cohort
@@ -167,6 +168,10 @@ class Parsed:
     unused: list[str] = field(default_factory=list)  # header names of columns not used
 
     @property
+    def unused_names(self) -> str:
+        return list_join(self.unused)
+
+    @property
     def encoding_label(self) -> str:
         return str(dict(ENCODINGS).get(self.encoding, self.encoding))
 
@@ -252,12 +257,12 @@ def _label(choices: Any, code: str) -> str:
 
 
 def _valid_values(choices: Any) -> str:
-    return ", ".join(str(label) for _code, label in choices.choices)
+    return list_join(label for _code, label in choices.choices)
 
 
 def column_names() -> str:
     """The columns as the reader names them, for messages and the page."""
-    return ", ".join(str(HEADERS[c]) for c in COLUMNS)
+    return list_join(HEADERS[c] for c in COLUMNS)
 
 
 # ---------------------------------------------------------------------------------------
@@ -314,7 +319,7 @@ def _header(reader: Any) -> tuple[list[str], list[str]]:
     if missing:
         raise EnrolmentFileError(
             _("Missing column(s): %(cols)s. Expected: %(all)s.")
-            % {"cols": ", ".join(missing), "all": column_names()}
+            % {"cols": list_join(missing), "all": column_names()}
         )
     return codes, unused
 

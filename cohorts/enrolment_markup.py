@@ -15,6 +15,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from accounts.models import Board, Industry
+from core.text import list_join
 
 from .enrolment import Row
 
@@ -74,7 +75,7 @@ def _contact(r: Row, words: dict[str, str]) -> str:
         return words["contact_new"]
     text = words["contact_existing"] if r.contact == "existing" else words["contact_joins"]
     if r.also_for:
-        text += " " + escape(_("(also acts for %(names)s)") % {"names": ", ".join(r.also_for)})
+        text += " " + escape(_("(also acts for %(names)s)") % {"names": list_join(r.also_for)})
     return text
 
 
