@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
@@ -143,21 +144,24 @@ def issuer_contacts(*, issuer_ids: Iterable[int]) -> dict[int, list[Contact]]:
         .order_by("issuer_id", "-role", "user__email")
     )
     for m in memberships:
-        u = m.user
-        out.setdefault(m.issuer_id, []).append(
-            Contact(
-                user_id=u.pk,
-                issuer_id=m.issuer_id,
-                email=u.email,
-                full_name=u.full_name,
-                role=m.role,
-                language=u.language,
-                status=contact_status(membership=m, user=u),
-                invited_at=m.invited_at or m.created_at,
-                last_login=u.last_login,
-            )
-        )
+        out.setdefault(m.issuer_id, []).append(Contact(**_contact_fields(m)))
     return out
+
+
+def _contact_fields(m: Membership) -> dict[str, Any]:
+    """A membership (with its user) as a Contact's fields; InvitationRow adds its own."""
+    u = m.user
+    return {
+        "user_id": u.pk,
+        "issuer_id": m.issuer_id,
+        "email": u.email,
+        "full_name": u.full_name,
+        "role": m.role,
+        "language": u.language,
+        "status": contact_status(membership=m, user=u),
+        "invited_at": m.invited_at or m.created_at,
+        "last_login": u.last_login,
+    }
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -183,21 +187,15 @@ def issuer_invitations(*, issuer_ids: Iterable[int]) -> dict[int, list[Invitatio
         .order_by("issuer_id", "-role", "user__email")
     )
     for m in memberships:
-        u = m.user
+        fields = _contact_fields(m)
+        if m.is_pending:  # the name the lead typed, not the existing account's own
+            fields["full_name"] = m.invited_name
         out.setdefault(m.issuer_id, []).append(
             InvitationRow(
+                **fields,
                 membership_id=m.pk,
-                user_id=u.pk,
-                issuer_id=m.issuer_id,
-                email=u.email,
-                full_name=m.invited_name if m.is_pending else u.full_name,
-                role=m.role,
-                language=u.language,
-                status=contact_status(membership=m, user=u),
-                invited_at=m.invited_at or m.created_at,
                 opened_at=m.invitation_opened_at,
                 accepted_at=m.accepted_at,
-                last_login=u.last_login,
             )
         )
     return out
