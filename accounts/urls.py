@@ -7,6 +7,7 @@ from .forms import EmailAuthenticationForm, StyledPasswordResetForm, StyledSetPa
 urlpatterns = [
     path("team/", views.team, name="team"),
     path("companies/", views.memberships, name="memberships"),
+    path("me/", views.account, name="account"),
     path("company/", views.issuer_select, name="issuer_select"),
     path(
         "login/",

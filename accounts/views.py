@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.i18n import set_language as django_set_language
 
 from .access import can_invite_colleague, can_view_team
@@ -93,6 +93,14 @@ def issuer_select(request: AuthedRequest) -> HttpResponse:
         _("You are now working for %(issuer)s.") % {"issuer": membership.issuer.display_name},
     )
     return redirect("home")
+
+
+@login_required
+@require_GET
+def account(request: AuthedRequest) -> HttpResponse:
+    """The person's own account: details and the sections other features add (language,
+    second factor, API tokens), each an include of its own in accounts/account.html."""
+    return render(request, "accounts/account.html", {"account": request.user})
 
 
 @login_required
