@@ -6,7 +6,9 @@ from django.contrib.auth.forms import UserChangeForm as BaseUserChangeForm
 from django.contrib.auth.forms import UserCreationForm as BaseUserCreationForm
 from django.utils.translation import gettext_lazy as _
 
-from .models import Issuer, Membership, User
+from core.admin import ReadOnlyAdmin
+
+from .models import AccountEvent, Issuer, Membership, User
 
 
 class UserCreationForm(BaseUserCreationForm):
@@ -87,3 +89,13 @@ class IssuerAdmin(admin.ModelAdmin):
     list_display = ("stock_code", "name_en", "name_zh", "board", "industry", "market_cap_band")
     list_filter = ("board", "industry", "market_cap_band", "revenue_band", "employee_band")
     search_fields = ("stock_code", "name_en", "name_zh")
+
+
+@admin.register(AccountEvent)
+class AccountEventAdmin(ReadOnlyAdmin):
+    """The account audit trail: written only by services.account_event_record."""
+
+    list_display = ("created_at", "user", "kind", "actor", "ip_address")
+    list_filter = ("kind",)
+    search_fields = ("user__email", "actor__email")
+    list_select_related = ("user", "actor")

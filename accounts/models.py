@@ -334,3 +334,64 @@ class Membership(models.Model):
     @property
     def role_label(self) -> str:
         return str(MembershipRole(self.role).label)
+
+
+class AccountEventKind(models.TextChoices):
+    """What happened to an account's security or personal data. Every kind is shown to the
+    person on their account page and to association admins in the Django admin."""
+
+    MFA_ENROLLED = "mfa_enrolled", _("Second factor added")
+    MFA_REMOVED = "mfa_removed", _("Second factor removed")
+    MFA_FAILED = "mfa_failed", _("Wrong second-factor code")
+    RECOVERY_CODES_ISSUED = "recovery_issued", _("Recovery codes issued")
+    RECOVERY_CODE_USED = "recovery_used", _("Recovery code used")
+    MFA_RESET = "mfa_reset", _("Second factor reset by the association")
+    API_TOKEN_CREATED = "api_token_created", _("API token created")
+    API_TOKEN_REVOKED = "api_token_revoked", _("API token revoked")
+    API_TOKEN_USED = "api_token_used", _("API token used")
+    DATA_EXPORTED = "data_exported", _("Personal data exported")
+    ANONYMISED = "anonymised", _("Personal data anonymised")
+    LANGUAGE_CHANGED = "language_changed", _("Language changed")
+
+
+class AccountEvent(models.Model):
+    """The account audit trail: one row per security or personal-data event, written only
+    through `accounts.services.account_event_record`. `actor` is who did it (the person
+    themselves, or an admin), `user` whose account it concerns; both kept on deletion of
+    the actor so the trail survives staff leaving."""
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="account_events", verbose_name=_("person")
+    )
+    actor = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("done by"),
+    )
+    kind = models.CharField(_("event"), max_length=24, choices=AccountEventKind.choices)
+    # Non-personal details only (a token's name, how many codes were issued): never a
+    # secret, a code or an answer.
+    detail = models.JSONField(_("details"), default=dict, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("account event")
+        verbose_name_plural = _("account events")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=AccountEventKind.values), name="account_event_kind_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["user", "-created_at"], name="account_event_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind} {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def kind_label(self) -> str:
+        return str(AccountEventKind(self.kind).label)

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from .models import Issuer, Membership, Role, User
+from .models import AccountEvent, Issuer, Membership, Role, User
 
 
 @dataclass(frozen=True)
@@ -199,3 +199,12 @@ def issuer_invitations(*, issuer_ids: Iterable[int]) -> dict[int, list[Invitatio
             )
         )
     return out
+
+
+def account_events_of(*, user: User, limit: int = 50) -> list[AccountEvent]:
+    """The person's own audit trail, newest first, for their account page."""
+    return list(
+        AccountEvent.objects.filter(user=user)
+        .select_related("actor")
+        .order_by("-created_at", "-pk")[:limit]
+    )

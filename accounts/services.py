@@ -23,9 +23,30 @@ from core.mail import mail_send
 from core.models import EmailKind
 
 from .access import can_add_contact, can_invite_colleague, can_resend_invitation, is_admin
-from .models import Issuer, Membership, MembershipRole, User
+from .models import AccountEvent, AccountEventKind, Issuer, Membership, MembershipRole, User
+from .throttle import client_ip
 
 logger = logging.getLogger(__name__)
+
+
+def account_event_record(
+    *,
+    user: User,
+    kind: AccountEventKind,
+    actor: User | None = None,
+    detail: Mapping[str, Any] | None = None,
+    request: Any = None,
+) -> AccountEvent:
+    """Write one row of the account audit trail. `actor` defaults to the person themselves;
+    `request` (optional) gives the client address as the login throttle sees it. `detail`
+    must never hold a secret, a code or an answer."""
+    return AccountEvent.objects.create(
+        user=user,
+        actor=actor if actor is not None else user,
+        kind=kind,
+        detail=dict(detail or {}),
+        ip_address=client_ip(request) if request is not None else None,
+    )
 
 
 def user_language_set(*, user: User, language: str) -> None:

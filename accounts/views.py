@@ -19,7 +19,7 @@ from .forms import InviteColleagueForm
 from .http import AuthedRequest
 from .middleware import LANGUAGE_CODES
 from .models import Membership, User
-from .selectors import memberships_of, team_of
+from .selectors import account_events_of, memberships_of, team_of
 from .services import (
     colleague_invite,
     invitation_accepted,
@@ -100,7 +100,8 @@ def issuer_select(request: AuthedRequest) -> HttpResponse:
 def account(request: AuthedRequest) -> HttpResponse:
     """The person's own account: details and the sections other features add (language,
     second factor, API tokens), each an include of its own in accounts/account.html."""
-    return render(request, "accounts/account.html", {"account": request.user})
+    context = {"account": request.user, "events": account_events_of(user=request.user)}
+    return render(request, "accounts/account.html", context)
 
 
 @login_required

@@ -30,3 +30,21 @@ def test_the_account_page_is_in_chinese_for_a_chinese_reader():
     page = client.get(reverse("account")).content.decode()
     assert "您的賬戶" in page
     assert "Your account" not in page
+
+
+def test_account_events_are_listed_for_their_person_only():
+    from accounts.models import AccountEvent, AccountEventKind
+    from accounts.services import account_event_record
+    from assessments.tests.factories import association_admin
+
+    me, other = UserFactory(), UserFactory()
+    admin = association_admin()
+    account_event_record(user=me, kind=AccountEventKind.MFA_RESET, actor=admin)
+    account_event_record(user=other, kind=AccountEventKind.API_TOKEN_CREATED)
+    assert AccountEvent.objects.get(user=me).actor == admin
+    client = Client()
+    client.force_login(me)
+    page = client.get(reverse("account")).content.decode()
+    assert "Second factor reset by the association" in page
+    assert admin.display_name in page
+    assert "API token created" not in page
