@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run setup test faults lint format messages bench-report bench-dashboard bench-enrolment bench load check-deploy audit clean
+.PHONY: run setup test faults lint format messages bench-report bench-dashboard bench-enrolment bench load check-deploy audit deps-check clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -65,6 +65,12 @@ check-deploy: setup
 audit: setup
 	$(BIN)/pip-audit --strict --progress-spinner off $(AUDIT_ARGS) \
 		-r requirements.txt -r requirements-dev.txt
+
+# Pins behind their minor series' latest patch (e.g. Django 5.2.19 → 5.2.20), from the package
+# index that is reachable (PEP 503 simple API); fails on a security-relevant package
+# (config/deps_check.py SECURITY_RELEVANT; docs/SECURITY.md, "Dependencies").
+deps-check: setup
+	$(BIN)/python -m config.deps_check requirements.txt requirements-dev.txt
 
 # Extract and compile translations (needs GNU gettext: apt-get install gettext).
 messages: setup
