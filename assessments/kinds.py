@@ -345,7 +345,9 @@ class Choice(RadioKind):
     def export(self, item: ItemDef) -> dict[str, Any]:
         out: dict[str, Any] = {
             "options": [
-                {"code": o.code, "score": o.score, "label": _as_dict(o.label)} for o in item.options
+                {"code": o.code, "score": o.score, "label": _as_dict(o.label)}
+                | ({"description": _as_dict(o.description)} if o.description else {})
+                for o in item.options
             ]
         }
         if item.value_chain_stage:

@@ -40,6 +40,23 @@ def framework_latest() -> FrameworkVersion | None:
     return FrameworkVersion.objects.defer("content").order_by("-loaded_at", "-pk").first()
 
 
+def framework_versions() -> list[FrameworkVersion]:
+    """Every loaded version, newest first (the framework is public content)."""
+    return list(FrameworkVersion.objects.defer("content").order_by("-loaded_at", "-pk"))
+
+
+def framework_published(*, version: str | None) -> FrameworkVersion:
+    """A loaded version for the public framework page (the newest when None); 404 if none."""
+    row = (
+        FrameworkVersion.objects.defer("content").filter(version=version).first()
+        if version
+        else framework_latest()
+    )
+    if row is None:
+        raise Http404
+    return row
+
+
 def _assessments() -> QuerySet[Assessment]:
     return Assessment.objects.select_related("issuer", "framework", "cohort").defer(
         "framework__content"

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -16,7 +17,7 @@ from assessments import selectors as assessment_selectors
 from assessments.models import Assessment
 
 from . import selectors, services
-from .content import ResultContent, disclosure_rules, previous_snapshot
+from .content import ResultContent, disclosure_rules, previous_snapshot, published_framework
 from .models import ReportLanguage, ReportStatus
 
 
@@ -64,6 +65,28 @@ def peer_method(request: HttpRequest) -> HttpResponse:
         "release_step": method.release_step,
     }
     return render(request, "reports/peer_method.html", context)
+
+
+@require_GET
+def framework_page(request: HttpRequest, version: str | None = None) -> HttpResponse:
+    """The framework and how it is scored, for anyone (no login, no company data).
+
+    A loaded version never changes, so its rendered content is cached per version,
+    checksum and language (`{% cache %}` in the template); the lazy content is built
+    only when that cache misses."""
+    row = assessment_selectors.framework_published(version=version)
+    language = get_language() or "en"
+    context = {
+        "row": row,
+        "versions": assessment_selectors.framework_versions(),
+        "cache_key": f"{row.version}:{row.checksum}:{language}",
+        "page": SimpleLazyObject(
+            lambda: published_framework(
+                fw=assessment_selectors.framework_of(row), language=language
+            )
+        ),
+    }
+    return render(request, "reports/framework.html", context)
 
 
 @login_required

@@ -20,6 +20,7 @@ from .kpis import Kpi, KpiPeer, Kpis, kpis_section
 from .method import DisclosureRules, Method, disclosure_rules, method_section
 from .peers import GroupView, Peers, group_name, peers_section
 from .priorities import Priority, priorities_section
+from .published import PublishedFramework, published_framework
 from .report import report_context
 from .result import ResultContent
 from .scores import Scores, scores_section
@@ -38,6 +39,7 @@ __all__ = [
     "Method",
     "Peers",
     "Priority",
+    "PublishedFramework",
     "ResultContent",
     "Scores",
     "ShiftSection",
@@ -51,6 +53,7 @@ __all__ = [
     "previous_snapshot",
     "previous_snapshot_ref",
     "priorities_section",
+    "published_framework",
     "report_context",
     "scores_section",
     "shift_sections",
