@@ -28,4 +28,17 @@ class UserLanguageMiddleware:
         response = self.get_response(request)
         if language in LANGUAGE_CODES:
             response.headers.setdefault("Content-Language", language)
+            # The browser learns the choice too, so its pages stay in that language after
+            # logging out (the login page, the next visit) as on the device it was made on.
+            if request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) != language:
+                response.set_cookie(
+                    settings.LANGUAGE_COOKIE_NAME,
+                    language,
+                    max_age=settings.LANGUAGE_COOKIE_AGE,
+                    path=settings.LANGUAGE_COOKIE_PATH,
+                    domain=settings.LANGUAGE_COOKIE_DOMAIN,
+                    secure=settings.LANGUAGE_COOKIE_SECURE,
+                    httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+                    samesite=settings.LANGUAGE_COOKIE_SAMESITE,  # type: ignore[arg-type]  # "Lax"
+                )
         return response

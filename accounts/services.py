@@ -49,11 +49,19 @@ def account_event_record(
     )
 
 
-def user_language_set(*, user: User, language: str) -> None:
-    """Remember the language a signed-in user chose, for every device they use."""
+def user_language_set(*, user: User, language: str, request: Any = None) -> None:
+    """Remember the language a signed-in user chose, for every device they use (and for
+    their e-mails); a change is in their account's audit trail."""
     if user.language != language:
+        before = user.language
         user.language = language
         user.save(update_fields=["language"])
+        account_event_record(
+            user=user,
+            kind=AccountEventKind.LANGUAGE_CHANGED,
+            detail={"from": before, "to": language},
+            request=request,
+        )
 
 
 class ContactNotAllowed(ValueError):

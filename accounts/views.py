@@ -45,7 +45,7 @@ def set_language(request: HttpRequest) -> HttpResponse:
     language = request.POST.get("language", "")
     user = request.user
     if language in LANGUAGE_CODES and isinstance(user, User):
-        user_language_set(user=user, language=language)
+        user_language_set(user=user, language=language, request=request)
     return django_set_language(request)
 
 

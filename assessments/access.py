@@ -286,8 +286,8 @@ def can_review_submissions(*, user: Person | None) -> bool:
 
 
 def can_list_cohorts(*, user: Person | None) -> bool:
-    """The Cohorts menu. The list page itself answers everyone signed in, scoped by
-    `visible_cohorts` (issuer staff get an empty list)."""
+    """The Cohorts menu and the list page (scoped by `visible_cohorts`): association staff
+    only; issuer staff are refused rather than shown an empty association page."""
     return is_association_staff(user)
 
 

@@ -334,13 +334,15 @@ def wizard_nav(
         )
     ]
     for shift in fw.shifts:
-        known = sum(1 for i in shift.items if (a := answers.get(i.code)) and a.is_known)
+        # Answered as the review page counts it (Answer.is_answered): "don't know" and "not
+        # applicable" are answers; only known answers score, which the review page says.
+        answered = sum(1 for i in shift.items if (a := answers.get(i.code)) and a.is_answered)
         steps.append(
             StepLink(
                 shift.code,
                 shift.name.get(language),
                 reverse("assessments:step", args=[assessment.pk, shift.code]),
-                known,
+                answered,
                 len(shift.items),
                 current == shift.code,
             )

@@ -44,14 +44,14 @@ def _wizard_context(
 ) -> dict[str, Any]:
     fw = selectors.framework_of(assessment.framework)
     nav = presenters.wizard_nav(assessment, fw, answers, current=current, language=get_language())
-    known = sum(1 for a in answers.values() if a.is_known)
+    answered = sum(1 for a in answers.values() if a.is_answered)
     return {
         "assessment": assessment,
         "framework": fw,
         "steps": nav.steps,
-        "overall_answered": known,
+        "overall_answered": answered,
         "overall_total": len(answers),
-        "overall_percent": round(100 * known / len(answers)) if answers else 0,
+        "overall_percent": round(100 * answered / len(answers)) if answers else 0,
         "prev_step": nav.prev,
         "next_step": nav.next,
         "can": access.AssessmentAccess(user=request.user, assessment=assessment),

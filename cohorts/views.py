@@ -85,6 +85,8 @@ def dashboard(request: AuthedRequest, slug: str) -> HttpResponse:
 @login_required
 @require_GET
 def cohort_list(request: AuthedRequest) -> HttpResponse:
+    if not access.can_list_cohorts(user=request.user):
+        raise PermissionDenied
     cohorts = selectors.cohorts_visible_to(request.user).annotate(n=Count("assessments"))
     return render(request, "cohorts/list.html", {"cohorts": cohorts})
 

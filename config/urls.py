@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from accounts import views as account_views
 from assessments import views as assessment_views
@@ -16,7 +17,10 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
-admin.site.site_header = "AI Readiness — Association admin"
+# Lazy, so the admin's header and titles follow each request's language.
+admin.site.site_header = _("AI Readiness — Association admin")
+admin.site.site_title = _("AI Readiness admin")
+admin.site.index_title = _("Site administration")
 
 # A database outage answers 503 with a page that needs no database (config/errors.py).
 handler500 = "config.errors.server_error"

@@ -48,6 +48,10 @@ def _status_payload(request: AuthedRequest, pk: int) -> dict:
                 "download": reverse("reports:download", args=[pk, language])
                 if report and report.status == ReportStatus.READY
                 else "",
+                # The request button's words as the page would print them after a reload.
+                "button": _("Regenerate")
+                if report and report.status == ReportStatus.READY
+                else _("Generate report"),
             }
         )
     return {"reports": rows, "pending": any(r["status"] in ("queued", "rendering") for r in rows)}

@@ -67,6 +67,46 @@ def test_language_choice_is_remembered_on_a_new_device():
     assert "登出" in html  # "Log out" in Traditional Chinese
 
 
+def test_a_user_who_chose_chinese_gets_chinese_after_logging_in_on_a_fresh_browser():
+    """Through the login form itself, with no language cookie and an English browser: the
+    pages follow the stored choice, and the browser is given it (so the page after logging
+    out is Chinese too)."""
+    user = lead()
+    first = Client()
+    first.login(request=login_request(), username=user.email, password=PASSWORD)
+    first.post(reverse("set_language"), {"language": "zh-hant", "next": reverse("account")})
+    user.refresh_from_db()
+    assert user.language == "zh-hant"
+    assert user.account_events.filter(kind="language_changed").count() == 1
+
+    fresh = Client(headers={"accept-language": "en-GB,en;q=0.9"})
+    assert 'lang="en"' in fresh.get(reverse("login")).content.decode()
+    response = fresh.post(
+        reverse("login"), {"username": user.email, "password": PASSWORD}, follow=True
+    )
+    html = response.content.decode()
+    assert 'lang="zh-Hant-HK"' in html and "登出" in html
+    assert fresh.cookies["django_language"].value == "zh-hant"
+    fresh.post(reverse("logout"))
+    assert 'lang="zh-Hant-HK"' in fresh.get(reverse("login")).content.decode()
+
+
+def test_the_account_page_offers_the_language_choice_and_stores_it():
+    user = lead()
+    client = Client()
+    client.login(request=login_request(), username=user.email, password=PASSWORD)
+    html = client.get(reverse("account")).content.decode()
+    assert 'id="account-language-form"' in html and 'for="account-language-select"' in html
+    response = client.post(
+        reverse("set_language"), {"language": "zh-hant", "next": reverse("account")}
+    )
+    assert response.status_code == 302 and response["Location"] == reverse("account")
+    user.refresh_from_db()
+    assert user.language == "zh-hant"
+    html = client.get(reverse("account")).content.decode()
+    assert '<option value="zh-hant" lang="zh-Hant-HK" selected>' in html
+
+
 def test_language_switch_works_for_anonymous_visitors_and_ignores_bad_codes():
     client = Client()
     client.post(reverse("set_language"), {"language": "zh-hant", "next": "/accounts/login/"})

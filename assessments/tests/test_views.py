@@ -418,3 +418,25 @@ def test_wizard_queries_are_bounded_whatever_the_number_of_items(framework, big_
     small, big = counts.values()
     assert small == big, counts
     assert max(small) <= 10, counts
+
+
+def test_sidebar_counts_dont_know_as_answered_like_the_review_page(ctx):
+    """A step answered in full, partly with "Don't know", reads n/n in the sidebar: the
+    same rule (Answer.is_answered) as the review page's "all required questions answered"."""
+    the_lead, assessment, fw = ctx
+    items = fw.shift("profit").items
+    radio = [i for i in items if i.levels or i.options]
+    values = {i.code: ("1" if i.levels and n % 2 else "dk") for n, i in enumerate(radio)}
+    data = step_post(fw, "profit", values)
+    for i in items:
+        if i not in radio:
+            data[f"{i.code}__dk"] = "on"
+    data["go"] = "stay"
+    client = client_for(the_lead)
+    assert client.post(step_url(assessment), data).status_code == 302
+    assert Answer.objects.filter(assessment=assessment, dont_know=True).count() >= 2
+    html = client.get(step_url(assessment)).content.decode()
+    n = len(items)
+    assert f'<span class="step-count">{n}/{n}</span>' in html
+    total = Answer.objects.filter(assessment=assessment).count()
+    assert f"{n} of {total} questions answered" in html

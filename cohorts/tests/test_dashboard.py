@@ -14,6 +14,7 @@ from assessments.tests.factories import (
     IssuerFactory,
     association_admin,
     client_for,
+    contributor,
     lead,
     reviewer,
 )
@@ -84,7 +85,9 @@ def test_dashboard_scope(framework):
     assert cohort_a.display_name in listing and cohort_b.display_name not in listing
     issuer_client = client_for(lead())
     assert issuer_client.get(f"/cohorts/{cohort_a.slug}/").status_code == 404
-    assert "No cohorts" in issuer_client.get("/cohorts/").content.decode()
+    # Issuer staff are refused the association's list rather than shown an empty one.
+    assert issuer_client.get("/cohorts/").status_code == 403
+    assert client_for(contributor(IssuerFactory())).get("/cohorts/").status_code == 403
     assert Client().get(f"/cohorts/{cohort_a.slug}/").status_code == 302
 
 

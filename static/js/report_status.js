@@ -9,8 +9,24 @@
   const csrf = (section.querySelector("input[name=csrfmiddlewaretoken]") || {}).value;
   let timer = null;
 
+  // The request button says "Regenerate" once a report is ready (and then forces a new
+  // one), as the page does after a reload.
+  function renderButton(r) {
+    const form = section.querySelector(`form[data-report-request][data-language="${r.language}"]`);
+    if (!form) return;
+    const verb = form.querySelector("[data-role=verb]");
+    if (verb && r.button) verb.textContent = r.button;
+    let force = form.querySelector("input[name=force]");
+    if (r.status === "ready" && !force) {
+      force = document.createElement("input");
+      force.type = "hidden"; force.name = "force"; force.value = "1";
+      form.append(force);
+    } else if (r.status !== "ready" && force) force.remove();
+  }
+
   function render(payload) {
     (payload.reports || []).forEach((r) => {
+      renderButton(r);
       const row = list.querySelector(`[data-language="${r.language}"]`);
       if (!row) return;
       row.dataset.status = r.status;

@@ -246,7 +246,7 @@ TABLE: dict[str, Row] = {
         get=     "login  200    200    404    200    404    200",
         post=    "login  405    405    405    405    405    405"),
     "cohorts:list": Row(none,
-        get=     "login  200    200    200    200    200    200",
+        get=     "login  403    403    403    200    200    200",
         post=    "login  405    405    405    405    405    405"),
     "cohorts:dashboard": Row(cohort_a,
         get=     "login  404    404    404    200    404    200",
