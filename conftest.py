@@ -19,9 +19,13 @@ def _empty_cache():
     cached by one test must never answer another."""
     from django.core.cache import cache
 
+    from reports.releases import release_cache_clear
+
     cache.clear()
+    release_cache_clear()
     yield
     cache.clear()
+    release_cache_clear()
 
 
 @pytest.fixture(scope="session")

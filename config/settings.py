@@ -236,6 +236,9 @@ PEER_COARSE_ROUNDING = 5
 # resubmitted (never below 5); the beat publishes every PEER_RELEASE_SECONDS (reports.releases).
 PEER_RELEASE_STEP = max(5, env.int("PEER_RELEASE_STEP", default=5))
 PEER_RELEASE_SECONDS = env.int("PEER_RELEASE_SECONDS", default=3600)
+# Decoded peer releases each process keeps (reports.releases.release_measures): a group at
+# market scale is ~3 MB decoded, so 64 bound a worker's share to about 200 MB at worst.
+PEER_RELEASE_CACHE = max(1, env.int("PEER_RELEASE_CACHE", default=64))
 # Deadline reminders go to issuers that have not submitted this many days before their
 # deadline (0: on the day), in open cohorts. The beat asks every hour from
 # REMINDER_FIRST_HOUR to 18:00 Hong Kong time; the e-mail log sends each reminder once a

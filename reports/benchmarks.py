@@ -20,7 +20,9 @@ only their rounding differs, since their units differ (`KPI_ROUNDING`): a coarse
 rounded to one significant figure, never finer than a whole unit, and detailed figures are
 in whole units.
 
-One query: the latest releases of the viewer's groups (docs/SECURITY.md, "Peer statistics").
+One query: the latest releases of the viewer's groups, whose decoded scores each process
+keeps (reports.releases.release_measures; a second query for any not decoded yet)
+(docs/SECURITY.md, "Peer statistics").
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from django.utils.translation import gettext_lazy as _
 
 from assessments.models import ScoreSnapshot
 
-from .releases import KPI, OVERALL, group_keys, latest_releases
+from .releases import KPI, OVERALL, Measure, group_keys, latest_releases, release_measures
 
 GROUP_KEYS = ("all", "cohort", "industry", "size", "board")
 POSITION_LABELS = {
@@ -229,31 +231,39 @@ def min_group_size(min_group: int | None = None) -> int:
 def peer_benchmarks(*, snapshot: ScoreSnapshot, min_group: int | None = None) -> list[PeerGroup]:
     """Peer groups for one snapshot, in display order, with withheld groups marked.
 
-    One query: the latest releases of the snapshot's groups (plus, the first time a group
-    is ever looked at, its first release).
+    One query: the latest releases of the snapshot's groups; a second for those this process
+    has not decoded yet (plus, the first time a group is ever looked at, its first release).
     """
     min_group = min_group_size(min_group)
     releases = latest_releases(viewer_groups(snapshot))
     keys = [k for k in GROUP_KEYS if k in releases]
+    decoded = release_measures(releases[k] for k in keys)
+    by_group = {key: decoded[releases[key].pk] for key in keys}
     # Key figures: every one any of the groups published, the viewer's own figure or not.
-    kpis = sorted({m for r in releases.values() for m in r.scores if m.startswith(KPI)})
+    kpis = sorted({m for ms in by_group.values() for m in ms if m.startswith(KPI)})
     measures = [OVERALL, *sorted(snapshot.shift_scores or {}), *kpis]
     mine = _mine(snapshot, measures)
     me = snapshot.issuer_id
-    # Per measure and group: the other issuers' scores (ascending) and who they are.
-    values: dict[str, dict[str, list[float]]] = {m: {} for m in measures}
-    who: dict[str, dict[str, set[int]]] = {m: {} for m in measures}
-    for key in keys:
-        scores = releases[key].scores
-        for m in measures:
-            pairs = [(v, i) for v, i in scores.get(m, ()) if i != me]
-            values[m][key] = [v for v, _i in pairs]
-            who[m][key] = {i for _v, i in pairs}
+    empty = Measure(values=(), ids=frozenset(), value_of={})
+    # Per measure and group: the release's contributors, the viewer among them or not.
+    who: dict[str, dict[str, Measure]] = {
+        m: {key: by_group[key].get(m, empty) for key in keys} for m in measures
+    }
+
+    def others(m: str, key: str) -> list[float]:
+        """The group's values of `m` (ascending) without the viewer's own."""
+        measure = who[m][key]
+        values = list(measure.values)
+        if me in measure.ids:
+            del values[bisect.bisect_left(values, measure.value_of[me])]
+        return values
 
     def sets(m: str) -> tuple[dict[str, int], dict[frozenset[str], int]]:
-        sizes = {k: len(who[m][k]) for k in keys}
+        groups = who[m]
+        sizes = {k: len(groups[k].ids) - (me in groups[k].ids) for k in keys}
         overlap = {
-            frozenset((a, b)): len(who[m][a] & who[m][b])
+            frozenset((a, b)): len(groups[a].ids & groups[b].ids)
+            - (me in groups[a].ids and me in groups[b].ids)
             for a, b in itertools.combinations(keys, 2)
         }
         return sizes, overlap
@@ -267,7 +277,7 @@ def peer_benchmarks(*, snapshot: ScoreSnapshot, min_group: int | None = None) ->
     }
     for key in keys:
         if result[key].shown:
-            result[key].overall = describe(values[OVERALL][key], mine[OVERALL])
+            result[key].overall = describe(others(OVERALL, key), mine[OVERALL])
     for code in measures[1:]:
         s_sizes, s_overlap = sets(code)
         # The same measure on two different sets is what differencing exploits, so each
@@ -282,5 +292,5 @@ def peer_benchmarks(*, snapshot: ScoreSnapshot, min_group: int | None = None) ->
             if reason:
                 target[name] = Stat(n=s_sizes[key], mine=_r(mine[code]))
             else:
-                target[name] = describe(values[code][key], mine[code], rounding)
+                target[name] = describe(others(code, key), mine[code], rounding)
     return [result[k] for k in keys]

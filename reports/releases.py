@@ -14,8 +14,10 @@ its assessment's cohort, so a profile edited later moves nothing already submitt
 
 from __future__ import annotations
 
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -167,8 +169,69 @@ def peer_releases_publish(
     return written
 
 
+@dataclass(frozen=True)
+class Measure:
+    """One measure of one release, decoded once: its values ascending, who contributed, and
+    each contributor's value (to leave the viewer's own out)."""
+
+    values: tuple[float, ...]
+    ids: frozenset[int]
+    value_of: dict[int, float]
+
+
+ReleaseMeasures = dict[str, Measure]
+
+# Decoded releases, per process, by (primary key, published at). A release row is never
+# changed once published (a new release is a new row), so an entry cannot go stale; the
+# timestamp guards against a key reused after a deletion (SQLite reuses the highest rowid).
+# Decoding a group's JSON (up to ~1 MB at market scale) was most of a results page's peer
+# cost (docs/PERFORMANCE.md, "Peer benchmarks at market scale").
+_DECODED: OrderedDict[tuple[int, Any], ReleaseMeasures] = OrderedDict()
+_DECODED_LOCK = threading.Lock()
+
+
+def _decode(scores: dict[str, list[list[float | int]]]) -> ReleaseMeasures:
+    decoded = {}
+    for measure, pairs in scores.items():
+        value_of = {int(i): float(v) for v, i in pairs}
+        decoded[measure] = Measure(
+            values=tuple(float(v) for v, _i in pairs),
+            ids=frozenset(value_of),
+            value_of=value_of,
+        )
+    return decoded
+
+
+def release_measures(releases: Iterable[PeerRelease]) -> dict[int, ReleaseMeasures]:
+    """The decoded measures of each release, from the process cache or in one query."""
+    wanted = {r.pk: (r.pk, r.published_at) for r in releases}
+    found: dict[int, ReleaseMeasures] = {}
+    with _DECODED_LOCK:
+        for pk, key in wanted.items():
+            if key in _DECODED:
+                _DECODED.move_to_end(key)
+                found[pk] = _DECODED[key]
+    missing = [pk for pk in wanted if pk not in found]
+    if missing:
+        rows = PeerRelease.objects.filter(pk__in=missing).values_list("pk", "scores")
+        fresh = {pk: _decode(scores or {}) for pk, scores in rows}
+        found.update(fresh)
+        with _DECODED_LOCK:
+            _DECODED.update({wanted[pk]: measures for pk, measures in fresh.items()})
+            while len(_DECODED) > settings.PEER_RELEASE_CACHE:
+                _DECODED.popitem(last=False)
+    return found
+
+
+def release_cache_clear() -> None:
+    """Forget every decoded release (tests, where rolled-back rows' keys come back)."""
+    with _DECODED_LOCK:
+        _DECODED.clear()
+
+
 def latest_releases(keys: dict[str, GroupKey]) -> dict[str, PeerRelease]:
-    """The latest release of each group, publishing a first one for any group never seen."""
+    """The latest release of each group, publishing a first one for any group never seen.
+    Its scores are not loaded: read them decoded through `release_measures`."""
     releases = _load(keys)
     missing = [key for kind, key in keys.items() if kind not in releases]
     if missing:
@@ -187,5 +250,5 @@ def _load(keys: dict[str, GroupKey]) -> dict[str, PeerRelease]:
         framework_id__in=framework_ids,
         kind__in={key[1] for key in keys.values()},
         value__in={key[2] for key in keys.values()},
-    ).only("pk", "framework", "kind", "value", "published_at", "scores")
+    ).only("pk", "framework", "kind", "value", "published_at")
     return {by_key[k]: r for r in rows if (k := (r.framework_id, r.kind, r.value)) in by_key}
