@@ -71,6 +71,7 @@ __all__ = [
     "can_edit_profile",
     "can_enrol",
     "can_export",
+    "can_export_personal_data",
     "can_invite_colleague",
     "can_list_cohorts",
     "can_manage_calendar",
@@ -295,6 +296,13 @@ def can_create_cohort(*, user: Person | None) -> bool:
     return is_admin(user)
 
 
+def can_export_personal_data(*, user: Person | None) -> bool:
+    """Find anyone with an account and export everything held about them (a PDPO data
+    access request): association admins, the data controller's staff. Reviewers and
+    issuer staff never learn who else has an account."""
+    return is_admin(user)
+
+
 # --- one cohort ------------------------------------------------------------------------------
 
 
@@ -456,3 +464,7 @@ class UserAccess:
     @cached_property
     def create_cohort(self) -> bool:
         return can_create_cohort(user=self.user)
+
+    @cached_property
+    def export_personal_data(self) -> bool:
+        return can_export_personal_data(user=self.user)

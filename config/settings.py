@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "assessments",
     "cohorts",
     "reports",
+    "privacy",
 ]
 # Development data (`seed_demo`, `generate_market`): only where DEBUG is on, so production
 # settings do not even know those commands. The test and benchmark settings add it too.

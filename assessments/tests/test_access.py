@@ -137,6 +137,7 @@ TABLE: dict[str, dict[str, str]] = {
     "can_review_submissions": {"-": ASSOCIATION},
     "can_create_cohort":      {"-": ADMIN},
     "can_resend_invitation":  {"-": ADMIN},
+    "can_export_personal_data": {"-": ADMIN},
 }
 # fmt: on
 

@@ -85,6 +85,11 @@ def cohort_a(w: World) -> dict[str, Any]:
     return {"slug": w.cohort_a.slug}
 
 
+def person_c(w: World) -> dict[str, Any]:
+    """Issuer A's contributor, as the personal-data pages look them up."""
+    return {"pk": w.users["contributor_a"].pk}
+
+
 def step_data(w: World) -> dict[str, Any]:
     """One changed maturity answer of the profit step, stated against its current version."""
     answer = w.extra["step_answer"]
@@ -288,6 +293,16 @@ TABLE: dict[str, Row] = {
     "cohorts:remind": Row(cohort_a,
         get=     "login  405    405    405    405    405    405",
         post=    "login  404    404    404    403    404    302"),
+    # Personal data (the privacy app): admins only; the people pages of anyone else are 404.
+    "privacy:people": Row(lambda w: {},
+        get=     "login  403    403    403    403    403    200",
+        post=    "login  405    405    405    405    405    405"),
+    "privacy:person": Row(person_c,
+        get=     "login  404    404    404    404    404    200",
+        post=    "login  405    405    405    405    405    405"),
+    "privacy:person_json": Row(person_c,
+        get=     "login  404    404    404    404    404    200",
+        post=    "login  405    405    405    405    405    405"),
 }
 # fmt: on
 

@@ -328,6 +328,17 @@ def wizard_pages(w: World) -> dict[str, tuple[str, str, list[str]]]:
             reverse("cohorts:edit", args=[w.cohort_a.slug]),
             [COHORT_NAME_EN, COHORT_NAME_ZH],
         ),
+        # A data access request prints what people typed: names, notes, comments.
+        "personal data (reviewer)": (
+            "admin",
+            reverse("privacy:person", args=[w.users["reviewer_a"].pk]),
+            [*w.extra["comments"], w.extra["message"], COHORT_NAME_EN, ISSUER_NAME_EN],
+        ),
+        "personal data (colleague)": (
+            "admin",
+            reverse("privacy:person", args=[w.extra["colleague"].pk]),
+            [CONTRIBUTOR_NAME, ISSUER_NAME_EN],
+        ),
     }
 
 
@@ -345,6 +356,8 @@ PAGES = [
     "cohort list",
     "bulk reports",
     "cohort edit",
+    "personal data (reviewer)",
+    "personal data (colleague)",
 ]
 
 

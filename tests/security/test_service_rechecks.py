@@ -21,6 +21,7 @@ from assessments import services
 from assessments.services import Proposed
 from cohorts import bulk, enrolment, exports
 from cohorts import services as cohort_services
+from privacy import services as privacy_services
 from reports import services as report_services
 
 from .world import World, rolled_back
@@ -157,6 +158,12 @@ REFUSED: dict[str, tuple[Call, tuple[str, ...]]] = {
     "cohort_reports_request": (
         lambda w, u: bulk.cohort_reports_request(cohort=w.cohort_a, language="en", user=u),
         ("contributor_a", "lead_a", "lead_b", "reviewer_b"),
+    ),
+    "personal_data_export": (
+        lambda w, u: privacy_services.personal_data_export(
+            user=u, person=w.users["lead_a"], fmt="json"
+        ),
+        ("contributor_a", "lead_a", "lead_b", "reviewer_a", "reviewer_b"),
     ),
     "cohort_reports_zip": (
         lambda w, u: bulk.cohort_reports_zip(cohort=w.cohort_a, language="en", user=u),
