@@ -65,6 +65,7 @@ __all__ = [
     "can_comment",
     "can_confirm_profile",
     "can_create_cohort",
+    "can_download_cohort_index_report",
     "can_download_cohort_reports",
     "can_download_report",
     "can_edit",
@@ -76,6 +77,7 @@ __all__ = [
     "can_list_cohorts",
     "can_manage_calendar",
     "can_manage_cohort",
+    "can_request_cohort_index_report",
     "can_request_cohort_reports",
     "can_request_report",
     "can_resend_invitation",
@@ -352,6 +354,17 @@ def can_download_cohort_reports(*, user: Person | None, cohort: models.Model) ->
     return can_view_cohort(user=user, cohort=cohort)
 
 
+def can_request_cohort_index_report(*, user: Person | None, cohort: models.Model) -> bool:
+    """Generate the cohort's index report (anonymised statistics of its membership, year
+    on year): admins and the cohort's reviewers, like its dashboard."""
+    return can_view_cohort(user=user, cohort=cohort)
+
+
+def can_download_cohort_index_report(*, user: Person | None, cohort: models.Model) -> bool:
+    """Read the index report (PDF or HTML): whoever may generate it."""
+    return can_view_cohort(user=user, cohort=cohort)
+
+
 # --- flags for templates ---------------------------------------------------------------------
 
 
@@ -408,6 +421,10 @@ class CohortAccess:
     @cached_property
     def enrol(self) -> bool:
         return can_enrol(user=self.user, cohort=self.cohort)
+
+    @cached_property
+    def request_cohort_index_report(self) -> bool:
+        return can_request_cohort_index_report(user=self.user, cohort=self.cohort)
 
     @cached_property
     def export(self) -> bool:

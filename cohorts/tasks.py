@@ -1,13 +1,18 @@
 from __future__ import annotations
 
 import datetime
+import logging
 
 from celery import Task, shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 from django.utils import timezone
 
 from . import notifications
 from .dashboard import aggregates_refresh
+from .index_report import services as index_report_services
 from .models import Cohort
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(ignore_result=True)
@@ -61,3 +66,28 @@ def remind_now_task(self: Task, cohort_id: int, on: str) -> None:
     """An admin's "remind those not submitted", for the day it was asked."""
     day = datetime.date.fromisoformat(on)
     _done(self, notifications.remind_now_send(cohort_id=cohort_id, on=day))
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=4)
+def render_index_report_task(self: Task, report_id: int) -> str:
+    """Thin: render a cohort index report through the service; retry transient errors."""
+    try:
+        rendered = index_report_services.index_report_render(
+            report_id=report_id, task_id=self.request.id or ""
+        )
+    except index_report_services.TRANSIENT as exc:
+        if self.request.retries >= (self.max_retries or 0):
+            index_report_services.index_report_mark_failed(
+                report_id=report_id, error=f"gave up after retries: {exc}"
+            )
+            return "failed"
+        raise self.retry(exc=exc, countdown=min(120, 5 * 2**self.request.retries)) from exc
+    except SoftTimeLimitExceeded:
+        index_report_services.index_report_mark_failed(
+            report_id=report_id, error="Rendering took too long and was stopped."
+        )
+        return "failed"
+    except Exception:
+        logger.exception("index report %s failed", report_id)
+        return "failed"
+    return "rendered" if rendered else "unchanged"

@@ -21,4 +21,16 @@ urlpatterns = [
     path("<slug:slug>/reports.zip", views.bulk_zip, name="bulk_zip"),
     path("<slug:slug>/emails/", views.email_log, name="emails"),
     path("<slug:slug>/remind/", views.remind, name="remind"),
+    path("<slug:slug>/index-report/", views.index_report_request, name="index_report_request"),
+    path("<slug:slug>/index-report/status/", views.index_report_status, name="index_report_status"),
+    path(
+        "<slug:slug>/index-report/<str:language>.pdf",
+        views.index_report_download,
+        name="index_report_download",
+    ),
+    path(
+        "<slug:slug>/index-report/<str:language>.html",
+        views.index_report_view,
+        name="index_report_view",
+    ),
 ]

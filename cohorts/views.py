@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import IntegrityError
 from django.db.models import Count
-from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -23,12 +23,14 @@ from accounts.services import InvitationNotNeeded, invitation_resend, invitation
 from assessments import access
 from assessments.models import AssessmentStatus
 from reports import charts
-from reports.models import ReportLanguage
+from reports.models import ReportLanguage, ReportStatus
 
 from . import bulk, enrolment, enrolment_markup, exports, notifications, selectors, services
 from .dashboard import DashboardFilters, cohort_dashboard
 from .forms import CohortForm, EnrolmentUploadForm, EnrolOneForm
-from .models import Cohort
+from .index_report import services as index_report_services
+from .index_report.content import IndexContent
+from .models import Cohort, CohortIndexReport
 
 
 @login_required
@@ -78,6 +80,7 @@ def dashboard(request: AuthedRequest, slug: str) -> HttpResponse:
         "industries": Industry.choices,
         "industry_label": dict(Industry.choices).get(filters.industry, ""),
         "can": access.CohortAccess(user=request.user, cohort=cohort),
+        "index_reports": index_report_services.index_reports_of(cohort=cohort),
     }
     return render(request, "cohorts/dashboard.html", context)
 
@@ -446,3 +449,118 @@ def _invitations_resend(request: AuthedRequest, cohort: Cohort) -> None:
             _("The invitation to %(email)s could not be sent; the e-mail log says why.")
             % {"email": email},
         )
+
+
+# --- the cohort index report (cohorts/index_report/) ---------------------------------------
+
+
+def _index_payload(cohort: Cohort) -> dict[str, Any]:
+    """Each language's status for static/js/report_status.js (the issuer report's script)."""
+    rows = []
+    for language, report in index_report_services.index_reports_of(cohort=cohort).items():
+        ready = report is not None and report.status == ReportStatus.READY
+        failed = report is not None and report.status == ReportStatus.FAILED
+        rows.append(
+            {
+                "language": language,
+                "status": report.status if report else "none",
+                "label": report.status_label if report else _("Not generated yet"),
+                "error": _("It could not be produced; try again.") if failed else "",
+                "button": _("Regenerate index report") if ready else _("Generate index report"),
+                "download": reverse("cohorts:index_report_download", args=[cohort.slug, language])
+                if ready
+                else "",
+            }
+        )
+    return {"reports": rows, "pending": any(r["status"] in ("queued", "rendering") for r in rows)}
+
+
+@login_required
+@require_POST
+def index_report_request(request: AuthedRequest, slug: str) -> HttpResponse:
+    """ "Generate index report": queue it (or return the ready one), answer JSON to the
+    page's script and a redirect to a plain form post."""
+    cohort = selectors.cohort_for_user(user=request.user, slug=slug)
+    language = request.POST.get("language", "")
+    wants_json = request.headers.get("accept", "").startswith("application/json")
+    back = reverse("cohorts:dashboard", args=[slug]) + "#reports"
+    if language not in ReportLanguage.values:
+        if wants_json:
+            return JsonResponse({"error": _("Choose English or Traditional Chinese.")}, status=400)
+        messages.error(request, _("Choose English or Traditional Chinese."))
+        return redirect(back)
+    try:
+        report = index_report_services.index_report_request(
+            cohort=cohort,
+            language=language,
+            user=request.user,
+            force=request.POST.get("force") == "1",
+        )
+    except PermissionDenied:
+        raise Http404 from None
+    if wants_json:
+        return JsonResponse(_index_payload(cohort))
+    if report.awaiting_queue:
+        messages.warning(request, _("Report generation is unavailable right now; ask again later."))
+    else:
+        messages.info(
+            request, _("The index report has been queued. This page shows when it is ready.")
+        )
+    return redirect(back)
+
+
+@login_required
+@require_GET
+def index_report_status(request: AuthedRequest, slug: str) -> JsonResponse:
+    cohort = selectors.cohort_for_user(user=request.user, slug=slug)
+    if not access.can_download_cohort_index_report(user=request.user, cohort=cohort):
+        raise Http404
+    return JsonResponse(_index_payload(cohort))
+
+
+@login_required
+@require_GET
+def index_report_download(request: AuthedRequest, slug: str, language: str) -> FileResponse:
+    cohort = selectors.cohort_for_user(user=request.user, slug=slug)
+    try:
+        report = index_report_services.index_report_file(
+            cohort=cohort, language=_language_or_404(language), user=request.user
+        )
+        handle = report.file.open("rb")
+    except (PermissionDenied, CohortIndexReport.DoesNotExist, FileNotFoundError):
+        raise Http404 from None
+    stamp = f"{report.finished_at:%Y%m%d}" if report.finished_at else "undated"
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=f"{cohort.slug}-ai-readiness-index-{stamp}-{language}.pdf",
+        content_type="application/pdf",
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_GET
+def index_report_view(request: AuthedRequest, slug: str, language: str) -> HttpResponse:
+    """The index report in the browser, from today's data (the PDF is from when it ran)."""
+    cohort = selectors.cohort_for_user(user=request.user, slug=slug)
+    if not access.can_download_cohort_index_report(user=request.user, cohort=cohort):
+        raise Http404
+    html = index_report_services.index_report_html(
+        content=IndexContent.load(cohort=cohort),
+        language=_language_or_404(language),
+        csp_nonce=str(request.csp_nonce),  # type: ignore[attr-defined]
+        screen_links=[
+            {"url": reverse("cohorts:dashboard", args=[slug]), "label": _("Back to the dashboard")}
+        ],
+    )
+    response = HttpResponse(html)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _language_or_404(language: str) -> str:
+    if language not in ReportLanguage.values:
+        raise Http404
+    return language

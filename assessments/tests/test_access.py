@@ -123,6 +123,8 @@ TABLE: dict[str, dict[str, str]] = {
     "can_export":                  {"own": REVIEWS_A, "other": SEES_COHORT_B},
     "can_request_cohort_reports":  {"own": REVIEWS_A, "other": SEES_COHORT_B},
     "can_download_cohort_reports": {"own": REVIEWS_A, "other": SEES_COHORT_B},
+    "can_request_cohort_index_report":  {"own": REVIEWS_A, "other": SEES_COHORT_B},
+    "can_download_cohort_index_report": {"own": REVIEWS_A, "other": SEES_COHORT_B},
     "can_manage_cohort":           {"own": ADMIN, "other": ADMIN},
     "can_enrol":                   {"own": ADMIN, "other": ADMIN},
     "can_send_reminders":          {"own": ADMIN, "other": ADMIN},

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import re
 import subprocess
-from datetime import date
+from datetime import timedelta
 from io import StringIO
 from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.utils import translation
+from django.utils import timezone, translation
 from hypothesis import given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
@@ -63,14 +63,16 @@ def cohort_of(members: list[Member], cohort: Cohort) -> CohortData:
 
 
 def make_cohort(framework, slug: str = "idx-2026", year: int = 2026) -> Cohort:
+    """An open cohort of programme year `year` (open around today, so it takes answers)."""
+    today = timezone.localdate()
     return Cohort.objects.create(
         name_en=f"Index {year}",
         name_zh=f"{year}年度指數",
         slug=slug,
         year=year,
         framework=framework,
-        opens_on=date(year, 1, 1),
-        closes_on=date(year, 12, 31),
+        opens_on=today - timedelta(days=30),
+        closes_on=today + timedelta(days=60),
         status="open",
     )
 

@@ -40,7 +40,7 @@ from assessments.models import (
     ScoreSnapshot,
     StatusChange,
 )
-from cohorts.models import Cohort
+from cohorts.models import Cohort, CohortIndexReport
 from reports.models import Report
 
 from .world import ROLES, World, fresh, rolled_back
@@ -303,6 +303,19 @@ TABLE: dict[str, Row] = {
     "privacy:person_json": Row(person_c,
         get=     "login  404    404    404    404    404    200",
         post=    "login  405    405    405    405    405    405"),
+    "cohorts:index_report_request": Row(cohort_a,
+        get=     "login  405    405    405    405    405    405",
+        post=    "login  404    404    404    302+w  404    302+w",
+        data=lambda w: {"language": "zh-hant"}),
+    "cohorts:index_report_status": Row(cohort_a,
+        get=     "login  404    404    404    200    404    200",
+        post=    "login  405    405    405    405    405    405"),
+    "cohorts:index_report_download": Row(lambda w: {"slug": w.cohort_a.slug, "language": "en"},
+        get=     "login  404    404    404    200    404    200",
+        post=    "login  405    405    405    405    405    405"),
+    "cohorts:index_report_view": Row(lambda w: {"slug": w.cohort_a.slug, "language": "zh-hant"},
+        get=     "login  404    404    404    200    404    200",
+        post=    "login  405    405    405    405    405    405"),
 }
 # fmt: on
 
@@ -403,6 +416,7 @@ def state() -> tuple[Any, ...]:
         ),
         list(Membership.objects.order_by("pk").values()),
         list(Report.objects.order_by("pk").values_list("pk", "status", "requested_at")),
+        list(CohortIndexReport.objects.order_by("pk").values_list("pk", "status", "requested_at")),
         list(Cohort.objects.order_by("pk").values()),
         list(Cohort.reviewers.through.objects.order_by("pk").values_list("cohort_id", "user_id")),
         len(mail.outbox),

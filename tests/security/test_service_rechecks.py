@@ -21,6 +21,7 @@ from assessments import services
 from assessments.services import Proposed
 from cohorts import bulk, enrolment, exports
 from cohorts import services as cohort_services
+from cohorts.index_report import services as index_report_services
 from privacy import services as privacy_services
 from reports import services as report_services
 
@@ -167,6 +168,18 @@ REFUSED: dict[str, tuple[Call, tuple[str, ...]]] = {
     ),
     "cohort_reports_zip": (
         lambda w, u: bulk.cohort_reports_zip(cohort=w.cohort_a, language="en", user=u),
+        ("contributor_a", "lead_a", "lead_b", "reviewer_b"),
+    ),
+    "index_report_request": (
+        lambda w, u: index_report_services.index_report_request(
+            cohort=w.cohort_a, language="en", user=u
+        ),
+        ("contributor_a", "lead_a", "lead_b", "reviewer_b"),
+    ),
+    "index_report_file": (
+        lambda w, u: index_report_services.index_report_file(
+            cohort=w.cohort_a, language="en", user=u
+        ),
         ("contributor_a", "lead_a", "lead_b", "reviewer_b"),
     ),
 }

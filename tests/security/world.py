@@ -27,6 +27,7 @@ from assessments.tests.factories import (
     lead,
     reviewer,
 )
+from cohorts.index_report import services as index_report_services
 from cohorts.models import Cohort
 from reports import services as report_services
 from reports.models import Report
@@ -133,6 +134,11 @@ def build_world(media: Path) -> World:
     report = report_services.report_request(assessment=a, language="en", user=users["lead_a"])
     report_services.report_render(report_id=report.pk)
     report.refresh_from_db()
+    # A ready English index report of cohort A (its one company: "not enough companies").
+    index = index_report_services.index_report_request(
+        cohort=cohort_a, language="en", user=users["admin"]
+    )
+    index_report_services.index_report_render(report_id=index.pk)
     for obj in (a, b):
         obj.refresh_from_db()
 
