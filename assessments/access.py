@@ -87,6 +87,7 @@ __all__ = [
     "can_start",
     "can_start_new",
     "can_submit",
+    "can_use_api",
     "can_view",
     "can_view_cohort",
     "can_view_email_log",
@@ -303,6 +304,13 @@ def can_export_personal_data(*, user: Person | None) -> bool:
     access request): association admins, the data controller's staff. Reviewers and
     issuer staff never learn who else has an account."""
     return is_admin(user)
+
+
+def can_use_api(*, user: Person | None) -> bool:
+    """Hold personal API tokens (create, list, revoke one's own): anyone signed in and
+    active. A token reads exactly what its owner's pages show: each endpoint asks the same
+    predicates and scoping as the page it mirrors, never this rule."""
+    return active(user) is not None
 
 
 # --- one cohort ------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """`make bench`: every benchmark against gunicorn + PostgreSQL + Redis, one table.
 
 Usage: python -m bench.run [--quick] [--skip NAME,...] [--seconds 20] [--no-docs]
-Names: wizard, survey, report, bulk, dashboard, exports, enrolment, load.
+Names: wizard, survey, report, bulk, dashboard, exports, api, enrolment, load.
 
 Set-up (idempotent): database `ai_readiness_bench` (created, migrated, framework loaded),
 static files collected, Redis database 9 emptied, seed_demo's data (the report benchmark
@@ -16,6 +16,7 @@ bench/dashboard.py when that exists). Then, each in its own module:
 - bulk_reports.py: a cohort's reports through Celery, PDFs per minute;
 - dashboard.py (another module's; included when present): dashboard and peer benchmarks;
 - exports.py: cohort CSV/XLSX exports at 2,600 issuers;
+- api.py: the JSON API's cohort issuer list at 2,600 issuers, pages of 100;
 - enrolment.py: the enrolment preview of a 2,000-row file (its own database);
 - load.py: 50 users for 60 s (`make load`; its own database and Redis database 8).
 
@@ -39,12 +40,12 @@ from typing import Any
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench import bulk_reports, common, enrolment, exports, load, survey_compare, wizard
+from bench import api, bulk_reports, common, enrolment, exports, load, survey_compare, wizard
 from bench.common import BenchError, Row, log
 
 DB = "ai_readiness_bench"
 REDIS_DB = 9
-NAMES = ("wizard", "survey", "report", "bulk", "dashboard", "exports", "enrolment", "load")
+NAMES = ("wizard", "survey", "report", "bulk", "dashboard", "exports", "api", "enrolment", "load")
 MARKET_ISSUERS = 2600
 MARKET_COHORTS = 5
 
@@ -265,6 +266,12 @@ def run_exports(run: Run) -> None:
     run.raw["exports"] = raw
 
 
+def run_api(run: Run) -> None:
+    rows, raw = api.run_api(db=run.args.db, redis_db=REDIS_DB, rounds=2 if run.args.quick else 5)
+    run.rows += rows
+    run.raw["api"] = raw
+
+
 def run_enrolment(run: Run) -> None:
     rows, raw = enrolment.run_enrolment(runs=3 if run.args.quick else 5)
     run.rows += rows
@@ -339,6 +346,7 @@ def main() -> None:
     run.step("bulk", "bulk reports", lambda: run_bulk(run))
     run.step("dashboard", "dashboard", lambda: run_dashboard(run))
     run.step("exports", "cohort export", lambda: run_exports(run))
+    run.step("api", "JSON API", lambda: run_api(run))
     run.step("enrolment", "enrolment preview", lambda: run_enrolment(run))
     run.step("load", "load", lambda: run_load(run))
 

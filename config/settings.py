@@ -45,6 +45,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "crispy_forms",
     "crispy_bootstrap5",
+    "rest_framework",
+    "drf_spectacular",
+    # The Swagger UI's files, served from static/ (no CDN at run time).
+    "drf_spectacular_sidecar",
     "axes",
     "csp",
     "core",
@@ -53,6 +57,7 @@ INSTALLED_APPS = [
     "cohorts",
     "reports",
     "privacy",
+    "api",
 ]
 # Development data (`seed_demo`, `generate_market`): only where DEBUG is on, so production
 # settings do not even know those commands. The test and benchmark settings add it too.
@@ -325,6 +330,43 @@ CONTENT_SECURITY_POLICY = {
         "form-action": [SELF],
         "frame-ancestors": [NONE],
     }
+}
+
+# The JSON API (api/, ARCHITECTURE.md): read-only, personal tokens (`Authorization: Bearer
+# …`) or the browser session, one throttle per token (or person) counted in the cache. With
+# the default per-process memory cache each web worker counts separately; point CACHE_URL
+# at Redis in production so the limit holds across workers.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.TokenRateThrottle"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.Pages",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.json_error",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+# Requests per token (or signed-in person, or client address for the public framework).
+API_THROTTLE_RATE = env.str("API_THROTTLE_RATE", default="1000/hour")
+# Longest a personal API token may live (days); each token states its own expiry.
+API_TOKEN_MAX_DAYS = env.int("API_TOKEN_MAX_DAYS", default=365)
+SPECTACULAR_SETTINGS = {
+    "TITLE": "AI Readiness API",
+    "DESCRIPTION": (
+        "Read-only JSON API: the framework (public), an issuer's own results, and the "
+        "association's cohorts. Authenticate with a personal API token: "
+        "`Authorization: Bearer <token>`."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
 }
 
 LOGGING = {

@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("reports.urls")),  # /reports/… and the results page
     path("cohorts/", include("cohorts.urls")),
     path("privacy/", include("privacy.urls")),
+    path("api/", include("api.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -82,6 +82,7 @@ LEAD_B =              " .    .   .   .    x      .   .     .   .       .    x  "
 ISSUER_STAFF =        " .    .   x   x    x      .   .     .   .       x    x  "
 ISSUER_LEADS =        " .    .   .   x    x      .   .     .   .       .    x  "
 ASSOCIATION =         " .    .   .   .    .      x   x     x   .       .    .  "
+SIGNED_IN =           " .    .   x   x    x      x   x     x   .       x    x  "
 
 
 def seen_like_a() -> dict[str, str]:
@@ -140,6 +141,7 @@ TABLE: dict[str, dict[str, str]] = {
     "can_create_cohort":      {"-": ADMIN},
     "can_resend_invitation":  {"-": ADMIN},
     "can_export_personal_data": {"-": ADMIN},
+    "can_use_api":            {"-": SIGNED_IN},
 }
 # fmt: on
 

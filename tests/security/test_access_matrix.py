@@ -31,6 +31,8 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.models import Issuer, Membership, User
+from api import services as api_services
+from api.models import ApiToken
 from assessments.models import (
     Answer,
     AnswerRevision,
@@ -289,6 +291,67 @@ TABLE: dict[str, Row] = {
     "cohorts:emails": Row(cohort_a,
         get=     "login  404    404    404    403    404    200",
         post=    "login  405    405    405    405    405    405"),
+    # The JSON API (api/): the token page is everyone's own; data endpoints answer 401 to
+    # anonymous callers and 405 to any write (they are read-only), 404 outside one's scope.
+    "api:tokens": Row(none,
+        get=     "login  200    200    200    200    200    200",
+        post=    "login  200+w  200+w  200+w  200+w  200+w  200+w",
+        data=lambda w: {"name": "BI tool", "days": "30"}),
+    # Lead B's token: only lead B may revoke it; to everyone else it does not exist.
+    "api:token_revoke": Row(lambda w: {"pk": w.extra["api_token"].pk},
+        get=     "login  405    405    405    405    405    405",
+        post=    "login  404    404    302+w  404    404    404"),
+    "api:schema": Row(none,
+        get=     "200    200    200    200    200    200    200",
+        post=    "405    405    405    405    405    405    405"),
+    "api:docs": Row(none,
+        get=     "200    200    200    200    200    200    200",
+        post=    "405    405    405    405    405    405    405"),
+    "api:frameworks": Row(none,
+        get=     "200    200    200    200    200    200    200",
+        post=    "405    405    405    405    405    405    405"),
+    "api:framework": Row(lambda w: {"version": w.framework.version},
+        get=     "200    200    200    200    200    200    200",
+        post=    "405    405    405    405    405    405    405"),
+    "api:issuers": Row(none,
+        get=     "401    200    200    200    200    200    200",
+        post=    "401    405    405    405    405    405    405"),
+    "api:assessments": Row(none,
+        get=     "401    200    200    200    200    200    200",
+        post=    "401    405    405    405    405    405    405"),
+    "api:assessment": Row(a_pk,
+        get=     "401    200    200    404    200    404    200",
+        post=    "401    405    405    405    405    405    405"),
+    "api:scores": Row(a_pk,
+        get=     "401    200    200    404    200    404    200",
+        post=    "401    405    405    405    405    405    405"),
+    "api:peers": Row(a_pk,
+        get=     "401    200    200    404    200    404    200",
+        post=    "401    405    405    405    405    405    405"),
+    "api:reports": Row(a_pk,
+        get=     "401    200    200    404    200    404    200",
+        post=    "401    405    405    405    405    405    405"),
+    "api:report_download": Row(a_lang,
+        get=     "401    200    200    404    200    404    200",
+        post=    "401    405    405    405    405    405    405"),
+    "api:cohorts": Row(none,
+        get=     "401    200    200    200    200    200    200",
+        post=    "401    405    405    405    405    405    405"),
+    "api:cohort": Row(cohort_a,
+        get=     "401    404    404    404    200    404    200",
+        post=    "401    405    405    405    405    405    405"),
+    "api:cohort_issuers": Row(cohort_a,
+        get=     "401    404    404    404    200    404    200",
+        post=    "401    405    405    405    405    405    405"),
+    "api:cohort_aggregates": Row(cohort_a,
+        get=     "401    404    404    404    200    404    200",
+        post=    "401    405    405    405    405    405    405"),
+    "api:cohort_answers": Row(cohort_a,
+        get=     "401    404    404    404    200    404    200",
+        post=    "401    405    405    405    405    405    405"),
+    "api:cohort_emails": Row(cohort_a,
+        get=     "401    404    404    404    403    404    200",
+        post=    "401    405    405    405    405    405    405"),
     # Cohort A is planned: the admin is told reminders wait for it to open; nothing is sent.
     "cohorts:remind": Row(cohort_a,
         get=     "login  405    405    405    405    405    405",
@@ -420,6 +483,7 @@ def state() -> tuple[Any, ...]:
         list(Cohort.objects.order_by("pk").values()),
         list(Cohort.reviewers.through.objects.order_by("pk").values_list("cohort_id", "user_id")),
         len(mail.outbox),
+        list(ApiToken.objects.order_by("pk").values_list("pk", "revoked_at")),
     )
 
 
@@ -468,6 +532,9 @@ def matrix_world(world: World) -> World:
     world.extra["step_answer"] = Answer.objects.select_related("item").get(
         assessment=world.a, item=step_item
     )
+    world.extra["api_token"] = api_services.token_create(
+        user=world.users["lead_b"], name="Group dashboard", days=30
+    ).token
     return world
 
 

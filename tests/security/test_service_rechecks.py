@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied
 
 from accounts import services as accounts_services
 from accounts.services import colleague_invite
+from api import services as api_services
 from assessments import services
 from assessments.services import Proposed
 from cohorts import bulk, enrolment, exports
@@ -201,5 +202,21 @@ def test_report_request_no_longer_trusts_its_caller(world: World):
     try:
         with rolled_back(), pytest.raises(PermissionDenied):
             report_services.report_request(assessment=world.a, language="en", user=lead)
+    finally:
+        lead.is_active = True
+
+
+def test_api_token_services_refuse_the_wrong_person(world: World):
+    """A token is created only by an active person for themselves, and revoked only by
+    its owner: another person (an admin included) is refused."""
+    token = api_services.token_create(user=world.users["lead_a"], name="mine", days=30).token
+    for role in ("contributor_a", "lead_b", "reviewer_a", "admin"):
+        with rolled_back(), pytest.raises(PermissionDenied):
+            api_services.token_revoke(user=world.users[role], token=token)
+    lead = world.users["lead_b"]
+    lead.is_active = False
+    try:
+        with rolled_back(), pytest.raises(PermissionDenied):
+            api_services.token_create(user=lead, name="x", days=30)
     finally:
         lead.is_active = True
