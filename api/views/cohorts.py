@@ -50,12 +50,15 @@ class CohortSerializer(serializers.Serializer):  # type: ignore[type-arg]
 
 
 class CohortList(ListEndpoint):
-    """The cohorts one may see (issuer staff: none)."""
+    """The cohorts one may see: admins all, reviewers their own (issuer staff are refused,
+    as on the cohort list page)."""
 
     serializer_class = CohortSerializer
     filters_class = None
 
     def rows(self, filters: dict[str, Any]) -> QuerySet[Any]:
+        if not access.can_list_cohorts(user=self.request.user):
+            raise PermissionDenied
         rows = cohorts_visible_to(self.request.user)  # type: ignore[arg-type]
         return (
             rows.select_related("framework")
@@ -123,14 +126,14 @@ class CohortIssuers(ListEndpoint):
     def rows(self, filters: dict[str, Any]) -> QuerySet[Any]:
         cohort = visible_cohort(self.request, self.kwargs["slug"])
         # Ids only: the page is read again with its columns (presenters.page_annotated).
-        rows: QuerySet[Assessment] = Assessment.objects.filter(cohort=cohort).only("pk")
+        rows: QuerySet[Any] = Assessment.objects.filter(cohort=cohort)
         if filters.get("status"):
             rows = rows.filter(status=filters["status"])
         if filters.get("industry"):
             rows = rows.filter(issuer__industry=filters["industry"])
         if filters.get("updated_since"):
             rows = rows.filter(updated_at__gte=filters["updated_since"])
-        return rows.order_by("issuer__stock_code", "pk")
+        return rows.order_by("issuer__stock_code", "pk").values_list("pk", flat=True)
 
     def present(self, rows: list[Any]) -> list[dict[str, Any]]:
         return [present.issuer_row(a) for a in presenters.page_annotated(rows, progress=True)]

@@ -19,7 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import Issuer
+from accounts.models import Industry, Issuer
 from assessments import access
 from assessments import selectors as assessment_selectors
 from assessments.models import Assessment
@@ -29,7 +29,7 @@ from reports.content import ResultContent, previous_snapshot
 from reports.models import ReportLanguage, ReportStatus
 
 from .. import presenters
-from ..listing import AssessmentFilters, Filters, ListEndpoint
+from ..listing import AssessmentFilters, ListEndpoint
 
 
 class IssuerSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
@@ -38,12 +38,17 @@ class IssuerSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
         fields = ["id", "stock_code", "name_en", "name_zh", "industry", "board", "market_cap_band"]
 
 
+class IssuerFilters(serializers.Serializer):  # type: ignore[type-arg]
+    industry = serializers.ChoiceField(choices=Industry.choices, required=False)
+
+
+@extend_schema(parameters=[IssuerFilters])
 class IssuerList(ListEndpoint):
     """The issuers whose assessments one may see: one's own company (or companies), or for
     the association those of its cohorts. Filter: industry."""
 
     serializer_class = IssuerSerializer
-    filters_class = Filters
+    filters_class = IssuerFilters
     changed_field = "pk"
 
     def rows(self, filters: dict[str, Any]) -> QuerySet[Any]:
@@ -97,7 +102,8 @@ class AssessmentList(ListEndpoint):
             rows = rows.filter(issuer__industry=filters["industry"])
         if filters.get("updated_since"):
             rows = rows.filter(updated_at__gte=filters["updated_since"])
-        return rows.order_by("-updated_at", "-pk")
+        # Ids only: the page is read again with its columns (presenters.page_annotated).
+        return rows.order_by("-updated_at", "-pk").values_list("pk", flat=True)
 
     def present(self, rows: list[Any]) -> list[dict[str, Any]]:
         page = presenters.page_annotated(rows)

@@ -76,7 +76,7 @@ def issuer_codes(data: Any) -> set[str]:
 def test_no_cross_issuer_data(world, tokens):
     a, b = world.issuer_a.stock_code, world.issuer_b.stock_code
     for role, mine in (("contributor_a", {a}), ("lead_a", {a}), ("lead_b", {b})):
-        for name in ("api:issuers", "api:assessments", "api:cohorts"):
+        for name in ("api:issuers", "api:assessments"):
             data = get(tokens, role, reverse(name)).json()
             assert issuer_codes(data) <= mine, (role, name)
         assert get(tokens, "lead_a", reverse("api:issuers")).json()["count"] == 1

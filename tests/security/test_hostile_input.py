@@ -560,3 +560,31 @@ def test_xlsx_export_has_no_formulas(kind, hostile):
     assert all(c.data_type == "s" for c in cells if isinstance(c.value, str))
     with zipfile.ZipFile(io.BytesIO(export(w, "xlsx", kind))) as package:
         assert "<f>" not in package.read("xl/worksheets/sheet1.xml").decode()
+
+
+# --- the JSON API ------------------------------------------------------------------------
+
+
+def test_api_returns_hostile_text_as_json_data_never_markup(hostile):
+    """The API hands the corpus back exactly as stored, as JSON strings of a response a
+    browser will not sniff into HTML (application/json, nosniff): the notes through the
+    answers list, the names through the issuer rows and the cohort."""
+    w = hostile
+    admin = w.client("admin")
+    slug = w.cohort_a.slug
+    notes: set[str] = set()
+    url: str | None = reverse("api:cohort_answers", args=[slug]) + "?page_size=500"
+    while url:
+        response = admin.get(url)
+        assert response.status_code == 200
+        assert response["Content-Type"] == "application/json"
+        assert response["X-Content-Type-Options"] == "nosniff"
+        body = response.json()
+        notes |= {row["note"] for row in body["results"]}
+        url = body["next"]
+    assert {stored(n) for n in w.extra["notes"]} <= notes
+    rows = admin.get(reverse("api:cohort_issuers", args=[slug]) + "?page_size=500").json()
+    names = {row["name_en"] for row in rows["results"]}
+    assert {ISSUER_NAME_EN, *(stored(n) for n in w.extra["issuer_names"])} <= names
+    cohort = admin.get(reverse("api:cohort", args=[slug])).json()
+    assert (cohort["name_en"], cohort["name_zh"]) == (COHORT_NAME_EN, COHORT_NAME_ZH)
