@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run setup test faults lint format messages bench-report bench-dashboard bench-enrolment bench load check-deploy audit deps-check clean
+.PHONY: run setup test faults lint format messages bench-report bench-dashboard bench-enrolment bench-api bench load check-deploy audit deps-check clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -93,9 +93,14 @@ bench-dashboard: setup
 bench-enrolment: setup
 	$(BIN)/python -m bench.enrolment
 
+# The JSON API's cohort issuer list at 2,600 issuers, pages of 100 on gunicorn (bench/api.py;
+# target p95 ≤ 100 ms). Needs the market in BENCH_DATABASE_URL's database (make bench-dashboard).
+bench-api: setup
+	$(BIN)/python -m bench.api --db $(notdir $(BENCH_DATABASE_URL))
+
 # Every benchmark (bench/run.py) against gunicorn (2 sync workers) + PostgreSQL + Redis on
 # 127.0.0.1, in databases of its own (ai_readiness_bench*, Redis 8-9): wizard step vs a bare
-# view and vs django-survey-and-report, report PDFs, bulk reports, dashboard, exports, load.
+# view and vs django-survey-and-report, report PDFs, bulk reports, dashboard, exports, the API, load.
 # Prints a table and writes it to docs/PERFORMANCE.md. 6-15 minutes (host-dependent); not run in CI.
 # Optional: `apt-get install wrk` adds a raw-throughput cross-check. BENCH_ARGS=--quick: 4 min.
 bench: setup
