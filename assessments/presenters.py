@@ -11,12 +11,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from . import access, kinds, selectors
+from . import access, kinds, reading_time, selectors
 from .framework import Dimension, Framework, ItemDef, Named
 from .kinds import answer_code_text
 from .models import (
@@ -601,3 +602,93 @@ def home_rows(assessments: list[Assessment], *, user: Any) -> list[HomeRow]:
             )
         )
     return rows
+
+
+@dataclass(frozen=True)
+class Respondent:
+    name: str
+    answered: int
+
+
+@dataclass(frozen=True)
+class HomeProgress:
+    """The open assessment at the top of the issuer's home: what is done, by whom, what is
+    left, by when, and where "Continue" goes (the first step with a question left)."""
+
+    assessment: Assessment
+    steps: list[StepLink]  # the profile and the shifts
+    answered: int
+    total: int
+    respondents: list[Respondent]  # who gave the answers, most first
+    continue_url: str
+    calendar: CalendarView | None
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.answered / self.total) if self.total else 0
+
+
+def home_progress(assessment: Assessment, *, language: str) -> HomeProgress:
+    """Two queries: the answers (with who last changed each) and the framework, cached."""
+    fw = selectors.framework_of(assessment.framework)
+    answers = selectors.answers_of(assessment)
+    steps = wizard_nav(assessment, fw, answers, current="review", language=language).steps[:-1]
+    by_person: dict[str, int] = {}
+    for a in answers.values():
+        if a.is_known and a.updated_by is not None:
+            name = a.updated_by.display_name
+            by_person[name] = by_person.get(name, 0) + 1
+    todo = next((s for s in steps if s.answered < s.total), None)
+    return HomeProgress(
+        assessment=assessment,
+        steps=steps,
+        answered=sum(s.answered for s in steps[1:]),
+        total=sum(s.total for s in steps[1:]),
+        respondents=[Respondent(n, c) for n, c in sorted(by_person.items(), key=lambda p: -p[1])],
+        continue_url=todo.url if todo else reverse("assessments:review", args=[assessment.pk]),
+        calendar=calendar_view(assessment),
+    )
+
+
+# --- the landing page (anonymous visitors) ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LandingShift:
+    name: str
+    line: str  # the first sentence of the shift's purpose
+
+
+@dataclass(frozen=True)
+class Landing:
+    shifts: list[LandingShift]
+    minutes: int | None  # the whole questionnaire (reading_time), None without a framework
+    step_minutes: list[tuple[str, int]]
+    items: int
+    min_group: int = settings.PEER_MIN_GROUP  # peers behind any statistic shown
+    profile_minutes: int = reading_time.PROFILE_MINUTES
+
+
+def _first_sentence(text: str) -> str:
+    for stop in ("。", ". "):
+        if stop in text:
+            return text.split(stop, 1)[0] + stop.strip()
+    return text
+
+
+def landing(*, language: str) -> Landing:
+    version = selectors.framework_latest()
+    if version is None:
+        return Landing([], None, [], 0)
+    fw = selectors.framework_of(version)
+    return Landing(
+        shifts=[
+            LandingShift(s.name.get(language), _first_sentence(s.purpose.get(language)))
+            for s in fw.shifts
+        ],
+        minutes=reading_time.total_minutes(fw, language),
+        step_minutes=[
+            (s.name.get(language), reading_time.step_minutes(fw, s, language)) for s in fw.shifts
+        ],
+        items=len(fw.items),
+    )

@@ -59,24 +59,42 @@ def _wizard_context(
     }
 
 
-@login_required
 @require_GET
 def home(request: AuthedRequest) -> HttpResponse:
+    """Anonymous visitors get the landing page: what this is, how long it takes, what the
+    company gets, who sees what, and the way in."""
+    if not request.user.is_authenticated:
+        landing = presenters.landing(language=get_language())
+        return render(request, "landing.html", {"landing": landing})
+    return _home(request)
+
+
+def _home(request: AuthedRequest) -> HttpResponse:
     user = request.user
     page = Paginator(selectors.assessments_for_home(user), HOME_PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     assessments = list(page.object_list)
+    # A withdrawn one is no open task: the lead may start another.
+    open_assessment = next((a for a in assessments if a.is_editable and not a.is_withdrawn), None)
+    staff = user.is_issuer_staff
+    # What "Continue" leads to: one whose calendar takes answers now (a planned round's
+    # empty assessment is newer but not open yet).
+    answerable = next((a for a in assessments if access.can_edit(user=user, assessment=a)), None)
     return render(
         request,
         "home.html",
         {
             "assessments": assessments,
             "page": page,
-            "rows": presenters.home_rows(assessments, user=user) if user.is_issuer_staff else [],
-            # A withdrawn one is no open task: the lead may start another.
-            "open_assessment": next(
-                (a for a in assessments if a.is_editable and not a.is_withdrawn), None
+            "rows": presenters.home_rows(assessments, user=user) if staff else [],
+            "open_assessment": open_assessment,
+            "progress": presenters.home_progress(answerable, language=get_language())
+            if staff and answerable
+            else None,
+            # The newest submitted one leads the page when nothing is open.
+            "latest_submitted": next(
+                (a for a in assessments if a.submitted_at and not a.is_editable), None
             ),
             "has_submitted": any(a.submitted_at for a in assessments),
         },

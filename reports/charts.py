@@ -180,3 +180,53 @@ def histogram(bins: Sequence[tuple[str, int]], *, label: str) -> SafeString:
             f"{escape(name)}</text>"
         )
     return _svg(width, height, "".join(parts), label)
+
+
+def strip(
+    *,
+    mine: float | None,
+    median: float | None,
+    q1: float | None,
+    q3: float | None,
+    label: str,
+    coarse: bool = False,
+    width: int = 360,
+) -> SafeString:
+    """One score among peers on a 0–100 line: the middle half as a band (only when the
+    disclosure rules give quartiles), the median as a line (dashed when only a rounded
+    median may be shown) and the company's own score as a dot with its value."""
+    left, right, axis_y = 12, width - 12, 30
+
+    def x(value: float) -> float:
+        return left + (right - left) * max(0.0, min(100.0, value)) / 100
+
+    parts = [
+        f'<line x1="{left}" y1="{axis_y}" x2="{right}" y2="{axis_y}" stroke="{GRID}" '
+        f'stroke-width="2"/>'
+    ]
+    for tick in (0, 25, 50, 75, 100):
+        parts.append(
+            f'<line x1="{x(tick):.1f}" y1="{axis_y - 4}" x2="{x(tick):.1f}" y2="{axis_y + 4}" '
+            f'stroke="{GRID}"/>'
+            f'<text x="{x(tick):.1f}" y="{axis_y + 20}" text-anchor="middle" font-size="10" '
+            f'fill="{MUTED}">{tick}</text>'
+        )
+    if q1 is not None and q3 is not None:
+        parts.append(
+            f'<rect x="{x(q1):.1f}" y="{axis_y - 9}" width="{max(2.0, x(q3) - x(q1)):.1f}" '
+            f'height="18" rx="3" fill="{PEER}" fill-opacity="0.25" stroke="{PEER}"/>'
+        )
+    if median is not None:
+        dash = ' stroke-dasharray="3 2"' if coarse else ""
+        parts.append(
+            f'<line x1="{x(median):.1f}" y1="{axis_y - 13}" x2="{x(median):.1f}" '
+            f'y2="{axis_y + 13}" stroke="{PEER}" stroke-width="3"{dash}/>'
+        )
+    if mine is not None:
+        parts.append(
+            f'<circle cx="{x(mine):.1f}" cy="{axis_y}" r="6.5" fill="{BRAND_DARK}" '
+            f'stroke="#ffffff" stroke-width="2"/>'
+            f'<text x="{x(mine):.1f}" y="{axis_y - 13}" text-anchor="middle" font-size="11" '
+            f'font-weight="bold" fill="{BRAND_DARK}">{mine:.0f}</text>'
+        )
+    return _svg(width, 56, "".join(parts), label)

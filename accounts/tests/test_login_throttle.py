@@ -102,7 +102,7 @@ def test_a_password_reset_lets_the_locked_out_owner_back_in():
         {"new_password1": "a-Better-passw0rd!", "new_password2": "a-Better-passw0rd!"},
     )
     assert response.status_code == 302
-    assert client.get(reverse("home")).status_code == 200
+    assert client.get(reverse("account")).status_code == 200  # logged in
     assert not AccessAttempt.objects.filter(username=user.email).exists()
 
 

@@ -32,7 +32,7 @@ def with_cookie(key: str) -> Client:
 
 
 def is_logged_in(client: Client) -> bool:
-    return client.get(reverse("home")).status_code == 200  # anonymous: 302 to the login
+    return client.get(reverse("account")).status_code == 200  # anonymous: 302 to the login
 
 
 def admin_form_data(response) -> dict:

@@ -34,3 +34,17 @@ def tr(text: Text | None) -> str:
 @register.filter
 def get_item(mapping: Any, key: str) -> Any:
     return mapping.get(key) if hasattr(mapping, "get") else None
+
+
+@register.filter
+def signed(value: int | float | None) -> str:
+    """A whole-number change with its sign: +12, −58 (a true minus), 0; None as "—"."""
+    if value is None or value == "":
+        return "—"
+    n = round(float(value))
+    if n > 0:
+        return f"+{n}"
+    if n < 0:
+        return f"\u2212{-n}"
+    return "0"
+

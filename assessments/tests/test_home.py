@@ -97,8 +97,11 @@ def test_one_row_per_cohort_and_continue_opens_the_open_one(member_of_three, fra
     planned = row_of(html, assessments["next"])
     assert "not open yet" in planned and "Continue" not in planned
     assert day_text(cohorts["next"].opens_on) in planned
-    # No second "Continue" anywhere on the page that could open the empty new one.
-    assert html.count(">Continue<") == 1
+    # Every "Continue" on the page (the row's and the progress card's) opens this one,
+    # never the empty new one.
+    continues = re.findall(r'href="([^"]+)"[^>]*>Continue<', html)
+    assert len(continues) == 2
+    assert all(f"/assessments/{assessments['this'].pk}/" in href for href in continues)
     assert "Start a new assessment" not in html
 
 

@@ -86,6 +86,6 @@ def test_results_and_report_show_the_change_per_shift_and_dimension(last_year, f
     client.login(request=login_request(), username=the_lead.email, password=PASSWORD)
     html = client.get(reverse("reports:results", args=[second.pk])).content.decode()
     assert "Change since your previous assessment" in html
-    assert dim.name.en in html and "75.0" in html  # level 2 (25) → level 5 (100)
+    assert dim.name.en in html and ">+75<" in html  # level 2 (25) → level 5 (100), whole points
     report = client.get(reverse("reports:view", args=[second.pk, "en"])).content.decode()
-    assert "Change since your previous assessment" in report and "75.0" in report
+    assert "Change since your previous assessment" in report and ">+75<" in report

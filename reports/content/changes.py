@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db.models import OuterRef, QuerySet, Subquery
@@ -20,7 +21,7 @@ class Change:
     name: str
     before: float | None
     now: float | None
-    delta: float | None
+    delta: int | None
     dimensions: list[Change] = field(default_factory=list)
 
 
@@ -28,7 +29,7 @@ class Change:
 class Changes:
     date: datetime  # when the previous scores were frozen
     overall_before: float | None
-    overall_delta: float | None
+    overall_delta: int | None
     shifts: list[Change]
 
 
@@ -114,7 +115,17 @@ def changes_section(
     )
 
 
-def _delta(before: float | None, now: float | None) -> float | None:
-    if before is None or now is None:
+def whole(value: float | None) -> int | None:
+    """A score as every page prints it (`floatformat:0`: half away from zero)."""
+    if value is None:
         return None
-    return round(now - before, 1)
+    return int(Decimal(str(value)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def _delta(before: float | None, now: float | None) -> int | None:
+    """The difference of the two whole numbers shown beside it, so the row adds up
+    (75 → 17 is −58, never −58.3)."""
+    b, n = whole(before), whole(now)
+    if b is None or n is None:
+        return None
+    return n - b

@@ -12,7 +12,6 @@ from assessments.models import ScoreSnapshot
 
 from .. import charts
 from ..fonts import report_fonts
-from .peers import GroupView
 from .result import ResultContent
 
 
@@ -24,7 +23,6 @@ def report_context(
         content = ResultContent(snapshot=snapshot, language=language, compared_with=compared_with)
         assessment = content.assessment
         r = content.scores.result
-        primary = content.peers.primary
         fonts = report_fonts()
         return {
             "font_css": fonts.css() if fonts else "",
@@ -39,19 +37,9 @@ def report_context(
             "framework": content.framework,
             "generated_at": timezone.now(),
             "content": content,
-            "radar": charts.radar(
-                [(s["name"], s["score"], _peer_median(primary, s["code"])) for s in r["shifts"]],
-                label=_("Scores by shift"),
-                mine_label=_("Your scores"),
-                peer_label=_("Peer median"),
-            ),
+            "radar": content.radar,
             "heatmap": charts.heatmap(
                 [(c["stage"], c["depth"], c["depth_code"]) for c in r["heatmap"]],
                 label=_("AI across the value chain"),
             ),
         }
-
-
-def _peer_median(group: GroupView | None, shift: str) -> float | None:
-    stat = group.shifts.get(shift) if group else None
-    return stat.median if stat else None

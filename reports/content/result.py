@@ -5,16 +5,20 @@ from __future__ import annotations
 from functools import cached_property
 
 from django.utils import translation
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
 
 from assessments import selectors
 from assessments.framework import Framework
 from assessments.models import ScoreSnapshot
 
+from .. import charts
 from .changes import Changes, changes_section
 from .evidence import EvidenceBlock, evidence_section
 from .kpis import Kpis, kpis_section
 from .method import Method, method_section
-from .peers import Peers, peers_section
+from .peers import GroupView, Peers, peers_section
+from .positions import Position, positions_section
 from .priorities import Priority, priorities_section
 from .scores import Scores, scores_section
 from .shifts import ShiftSection, shift_sections
@@ -49,6 +53,26 @@ class ResultContent:
     def peers(self) -> Peers:
         with translation.override(self.language):
             return peers_section(snapshot=self.snapshot)
+
+    @cached_property
+    def positions(self) -> list[Position]:
+        with translation.override(self.language):
+            return positions_section(scores=self.scores, peers=self.peers)
+
+    @cached_property
+    def radar(self) -> SafeString:
+        """The scores by shift against the primary group's medians: the report's chart."""
+        primary = self.peers.primary
+        with translation.override(self.language):
+            return charts.radar(
+                [
+                    (s["name"], s["score"], _peer_median(primary, s["code"]))
+                    for s in self.scores.result["shifts"]
+                ],
+                label=_("Scores by shift"),
+                mine_label=_("Your scores"),
+                peer_label=_("Peer median"),
+            )
 
     @cached_property
     def shifts(self) -> list[ShiftSection]:
@@ -94,3 +118,8 @@ class ResultContent:
     @cached_property
     def method(self) -> Method:
         return method_section(fw=self.framework, language=self.language)
+
+
+def _peer_median(group: GroupView | None, shift: str) -> float | None:
+    stat = group.shifts.get(shift) if group else None
+    return stat.median if stat else None

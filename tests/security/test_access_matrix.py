@@ -145,8 +145,8 @@ def enrol_file(w: World) -> dict[str, Any]:
 #                 anon   contrib lead_a lead_b rev_a  rev_b  admin
 TABLE: dict[str, Row] = {
     "home": Row(none,
-        get=     "login  200    200    200    200    200    200",
-        post=    "login  405    405    405    405    405    405"),
+        get=     "200    200    200    200    200    200    200",
+        post=    "405    405    405    405    405    405    405"),
     "reports:peer_method": Row(none,
         get=     "200    200    200    200    200    200    200",
         post=    "405    405    405    405    405    405    405"),
