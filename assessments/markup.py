@@ -166,3 +166,82 @@ def _conflicts(row: ItemRow, lang: str | None) -> str:
         )
     out.append("</div>")
     return "".join(out)
+
+
+def is_stage_grid(rows: list[ItemRow]) -> bool:
+    """A dimension whose every question is one value-chain stage's depth, with the same
+    options (the eight stages of `profit.value_chain`): asked as one grid."""
+    if len(rows) < 2 or not all(r.item.value_chain_stage for r in rows):
+        return False
+    first = _choices(rows[0].value)
+    return all(_choices(r.value) == first for r in rows[1:])
+
+
+def stage_grid(rows: list[ItemRow]) -> SafeString:
+    """The stages × depths grid: a header row of the options (hidden from screen readers,
+    which hear each radio's own label), then one fieldset per stage (its legend the
+    question) with one radio per option and the evidence note folded away. Narrow screens
+    show each option's name beside its radio instead of the header (app.css)."""
+    lang = get_language()
+    options = _choices(rows[0].value)
+    cols = len(options)
+    head = "".join(f'<span class="stage-col">{_e(label)}</span>' for _, label in options)
+    key = "".join(
+        f"<li><strong>{_text(o.label, lang)}</strong>: {_text(o.description, lang)}</li>"
+        for o in rows[0].item.options
+        if o.description
+    )
+    out = [
+        f'<ul class="stage-key small text-muted list-unstyled mb-2">{key}</ul>' if key else "",
+        f'<div class="stage-grid" style="--cols: {cols}">',
+        f'<div class="stage-head" aria-hidden="true"><span></span>{head}</div>',
+    ]
+    for row in rows:
+        out.append(_stage_row(row, lang))
+    out.append("</div>")
+    # Every variable part went through _e (conditional_escape).
+    return mark_safe("".join(out))
+
+
+def _stage_row(row: ItemRow, lang: str | None) -> str:
+    item = row.item
+    value = row.value
+    current = value.value()
+    selected = "" if current is None else str(current)
+    classes = "item stage-row"
+    if row.has_errors:
+        classes += " has-error"
+    if row.conflicts:
+        classes += " has-conflict"
+    out = [
+        f'<fieldset class="{classes}" data-item="{_e(item.code)}" id="item-{slugify(item.code)}">',
+        f'<legend class="stage-q">{_text(item.text, lang)}',
+    ]
+    if item.mandatory:
+        out.append(f'<span class="visually-hidden"> {_e(_("Required"))}</span>')
+    out.append("</legend>")
+    for index, (option, label) in enumerate(_choices(value)):
+        option = str(option)
+        option_id = f"{value.auto_id}_{index}"
+        checked = "checked" if option == selected else ""
+        out.append(
+            f'<label class="stage-opt" for="{option_id}">'
+            f'<input type="radio" class="form-check-input" name="{value.html_name}" '
+            f'value="{_e(option)}" id="{option_id}" {checked}>'
+            f'<span class="stage-opt-label">{_e(label)}</span></label>'
+        )
+    errors = "".join(
+        f'<div class="text-danger small" role="alert">{_e(error)}</div>'
+        for error in (*value.errors, *row.base.errors)
+    )
+    note_open = " open" if (row.note.value() or row.note.errors or row.confidence.errors) else ""
+    note_label = _("Evidence note and confidence")
+    out.append(
+        f'<div class="stage-extra">{errors}<details class="stage-note"{note_open}>'
+        f'<summary class="small">{_e(note_label)}</summary>{_evidence(row)}</details>'
+        f'<input type="hidden" name="{row.base.html_name}" '
+        f'value="{_e(_or(row.base.value(), 0))}" data-role="base">'
+        f"{_meta(row)}{_conflicts(row, lang)}</div>"
+    )
+    out.append("</fieldset>")
+    return "".join(out)

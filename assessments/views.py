@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.http import AuthedRequest
 
-from . import access, presenters, selectors, services
+from . import access, presenters, reading_time, selectors, services
 from .forms import ExtensionForm, IssuerProfileForm, ReviewForm, StepForm, WithdrawalForm
 from .framework import Framework, Shift
 from .models import EDITABLE_STATUSES, Answer, Assessment
@@ -268,6 +268,7 @@ def step_shift(request: AuthedRequest, pk: int, shift: str) -> HttpResponse:
     form.conflicts = selectors.open_conflicts(assessment, [i.code for i in the_shift.items])
     context = _wizard_context(request, assessment, form.answers, shift)
     context.update(form=form, shift=the_shift, sections=form.sections())
+    context["minutes"] = reading_time.step_minutes(fw, the_shift, get_language())
     return render(request, "assessments/step_shift.html", context)
 
 

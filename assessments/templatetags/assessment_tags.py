@@ -3,12 +3,14 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from assessments.forms import ItemRow
 from assessments.framework import ItemDef, Text
+from assessments.markup import is_stage_grid as _is_stage_grid
 from assessments.markup import item_fieldset as _item_fieldset
+from assessments.markup import stage_grid as _stage_grid
 from assessments.presenters import answer_text as _answer_text
 
 register = template.Library()
@@ -48,3 +50,10 @@ def signed(value: int | float | None) -> str:
         return f"\u2212{-n}"
     return "0"
 
+
+@register.simple_tag
+def dimension_items(rows: list[ItemRow]) -> SafeString:
+    """A dimension's questions: the value-chain stages as one grid, any other one by one."""
+    if _is_stage_grid(rows):
+        return _stage_grid(rows)
+    return mark_safe("".join(_item_fieldset(row) for row in rows))
