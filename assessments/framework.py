@@ -17,6 +17,8 @@ from . import kinds
 
 LANGS = ("en", "zh-hant")
 RULE_KINDS = ("value_chain_stages", "dimension_min", "shift_min")
+# What a cited document is (`references:` in the file): the crosswalk and the next steps name them.
+REFERENCE_KINDS = ("standard", "regulation", "guidance", "programme")
 # Scoring rules a framework file may ask for (`scoring_rules:`, absent → 1); scoring.py
 # keeps each version's behaviour, so a file's results never change under it.
 SCORING_RULES = (1, 2)
@@ -75,6 +77,28 @@ class ItemDef:
 
 
 @dataclass(frozen=True)
+class CrosswalkEntry:
+    """Where a dimension meets a cited document: `ref` (a `references` code) and, optionally,
+    the clause, area or function (`where`), given only when checked against the source."""
+
+    ref: str
+    where: Text | None = None
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A document or programme the framework cites (standard, regulation, guidance, programme)."""
+
+    code: str
+    kind: str
+    name: Text
+    short: Text | None = None  # as cited beside a dimension, e.g. "ISO/IEC 42001"
+
+    def label(self, language: str | None) -> str:
+        return (self.short or self.name).get(language)
+
+
+@dataclass(frozen=True)
 class Dimension:
     code: str
     weight: float
@@ -84,6 +108,10 @@ class Dimension:
     recommendations: Mapping[int, Text]
     items: tuple[ItemDef, ...]
     shift_code: str
+    crosswalk: tuple[CrosswalkEntry, ...] = ()
+    # The earlier editions' dimension codes whose score this one continues ("change since
+    # last time"): None = the dimension of the same code, () = new in this edition.
+    carried_from: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -157,6 +185,7 @@ class Framework:
     min_scored_share: float = 0.0
     provisional_below: float = PROVISIONAL_BELOW_DEFAULT
     max_not_applicable_share: float = 1.0
+    references: tuple[Reference, ...] = ()
     _items: Mapping[str, ItemDef] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -192,6 +221,9 @@ class Framework:
 
     def stage(self, code: str) -> Named:
         return next(s for s in self.stages if s.code == code)
+
+    def reference(self, code: str) -> Reference:
+        return next(r for r in self.references if r.code == code)
 
 
 # --- parsing ------------------------------------------------------------------------------
@@ -284,6 +316,61 @@ def _item(
     return item
 
 
+def _references(raw: Any) -> tuple[Reference, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise FrameworkError("references: a list of {code, kind, name}")
+    refs: list[Reference] = []
+    for i, r in enumerate(raw):
+        where = f"references[{i}]"
+        if not isinstance(r, Mapping):
+            raise FrameworkError(f"{where}: a mapping with code, kind and name")
+        kind = required(r, "kind", where)
+        if kind not in REFERENCE_KINDS:
+            raise FrameworkError(f"{where}.kind: one of {', '.join(REFERENCE_KINDS)}")
+        refs.append(
+            Reference(
+                code=str(required(r, "code", where)),
+                kind=kind,
+                name=parse_text(required(r, "name", where), f"{where}.name"),
+                short=parse_opt_text(r.get("short"), f"{where}.short"),
+            )
+        )
+    if len({r.code for r in refs}) != len(refs):
+        raise FrameworkError("references: codes must be unique")
+    return tuple(refs)
+
+
+def _crosswalk(raw: Any, where: str, refs: set[str]) -> tuple[CrosswalkEntry, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise FrameworkError(f"{where}.crosswalk: a list of {{ref, where}}")
+    entries: list[CrosswalkEntry] = []
+    for i, e in enumerate(raw):
+        ewhere = f"{where}.crosswalk[{i}]"
+        if not isinstance(e, Mapping):
+            raise FrameworkError(f"{ewhere}: a mapping with ref and, optionally, where")
+        ref = str(required(e, "ref", ewhere))
+        if ref not in refs:
+            raise FrameworkError(f"{ewhere}.ref: '{ref}' is not in references")
+        entries.append(
+            CrosswalkEntry(ref=ref, where=parse_opt_text(e.get("where"), f"{ewhere}.where"))
+        )
+    return tuple(entries)
+
+
+def _carried_from(raw: Any, where: str) -> tuple[str, ...] | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, list) or not all(isinstance(c, str) and "." in c for c in raw):
+        raise FrameworkError(
+            f"{where}.carried_from: a list of earlier dimension codes ([] = new in this edition)"
+        )
+    return tuple(raw)
+
+
 def _rules2_scoring(scoring: Mapping[str, Any], levels: tuple[Level, ...]) -> dict[str, float]:
     """The thresholds rules 2 adds under `scoring:`, each within the range it promises."""
 
@@ -373,6 +460,8 @@ def parse_framework(content: Mapping[str, Any]) -> Framework:
         named(t, f"tiers[{i}]") for i, t in enumerate(required(content, "tiers", "framework"))
     )
     tier_codes = {t.code for t in tiers}
+    references = _references(content.get("references"))
+    ref_codes = {r.code for r in references}
     role_codes = {r.code for r in roles}
     stage_codes = {s.code for s in stages}
     depth_codes = {d.code for d in depths}
@@ -423,6 +512,8 @@ def parse_framework(content: Mapping[str, Any]) -> Framework:
                     recommendations=recs,
                     items=items,
                     shift_code=scode,
+                    crosswalk=_crosswalk(raw_dim.get("crosswalk"), dwhere, ref_codes),
+                    carried_from=_carried_from(raw_dim.get("carried_from"), dwhere),
                 )
             )
         if not dims:
@@ -512,6 +603,7 @@ def parse_framework(content: Mapping[str, Any]) -> Framework:
         min_scored_share=rules2.get("min_scored_share", 0.0),
         provisional_below=rules2.get("provisional_below", PROVISIONAL_BELOW_DEFAULT),
         max_not_applicable_share=rules2.get("max_not_applicable_share", 1.0),
+        references=references,
     )
     object.__setattr__(fw, "_items", {i.code: i for i in fw.iter_items()})
     return fw

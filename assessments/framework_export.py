@@ -16,7 +16,16 @@ from pathlib import Path
 from typing import Any
 
 from . import kinds
-from .framework import Framework, ItemDef, Named, Option, Text, TierCondition
+from .framework import (
+    CrosswalkEntry,
+    Framework,
+    ItemDef,
+    Named,
+    Option,
+    Reference,
+    Text,
+    TierCondition,
+)
 
 SCHEMA_PATH = Path(__file__).resolve().parent / "frameworks" / "export.schema.json"
 
@@ -52,6 +61,20 @@ def _item(item: ItemDef) -> dict[str, Any]:
     if item.not_applicable:
         out["not_applicable"] = True
     out.update(kinds.of(item).export(item))
+    return out
+
+
+def _crosswalk(entry: CrosswalkEntry) -> dict[str, Any]:
+    out: dict[str, Any] = {"ref": entry.ref}
+    if entry.where:
+        out["where"] = _t(entry.where)
+    return out
+
+
+def _reference(ref: Reference) -> dict[str, Any]:
+    out: dict[str, Any] = {"code": ref.code, "kind": ref.kind, "name": _t(ref.name)}
+    if ref.short:
+        out["short"] = _t(ref.short)
     return out
 
 
@@ -117,6 +140,7 @@ def framework_as_json(fw: Framework) -> dict[str, Any]:
             "depths": [_depth(d) for d in fw.depths],
         },
         "tiers": [_named(t) for t in fw.tiers],
+        **({"references": [_reference(r) for r in fw.references]} if fw.references else {}),
         "tier_rule": _tier_rule(fw),
         "shifts": [
             {
@@ -131,6 +155,16 @@ def framework_as_json(fw: Framework) -> dict[str, Any]:
                         "value_role": d.value_role,
                         "name": _t(d.name),
                         "description": _t(d.description),
+                        **(
+                            {"carried_from": list(d.carried_from)}
+                            if d.carried_from is not None
+                            else {}
+                        ),
+                        **(
+                            {"crosswalk": [_crosswalk(c) for c in d.crosswalk]}
+                            if d.crosswalk
+                            else {}
+                        ),
                         "recommendations": {
                             str(level): _t(text)
                             for level, text in sorted(d.recommendations.items())

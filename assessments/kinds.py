@@ -25,6 +25,8 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.text import list_join
+
 from . import framework
 from .controls import DONT_KNOW, NOT_APPLICABLE, number_input, radio_cards
 
@@ -398,7 +400,7 @@ class Choice(RadioKind):
         return option.label.get(lang) if option else code
 
     def scale_text(self, item: ItemDef, lang: str | None) -> str | None:
-        points = "; ".join(f"{o.label.get(lang)} {o.score:g}" for o in item.options)
+        points = list_join(f"{o.label.get(lang)} {o.score:g}" for o in item.options)
         return _("Points: %(points)s.") % {"points": points}
 
     def synthetic(

@@ -124,7 +124,7 @@ def test_footnotes_match_each_items_scale(framework_v2):
     page = (
         client_for(the_lead).get(reverse("reports:results", args=[assessment.pk])).content.decode()
     )
-    assert "Points: None 0; Pilot 25; In production 50; Process redesigned around AI 100." in page
+    assert "Points: None 0, Pilot 25, In production 50, Process redesigned around AI 100." in page
     assert page.count("Level 1 gives 0 points, each level above adds 25.") == len(
         [d for d in fw.dimensions if any(i.kind == "maturity" for i in d.items)]
     )

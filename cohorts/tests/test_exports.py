@@ -137,7 +137,7 @@ def test_export_cohort_has_a_row_per_demo_issuer(tmp_path):
         str(zh),
         stdout=StringIO(),
     )
-    assert "港交所股份代號" in zh.read_text(encoding="utf-8-sig").splitlines()[0]
+    assert "香港交易所股份代號" in zh.read_text(encoding="utf-8-sig").splitlines()[0]
 
 
 def test_export_command_errors(tmp_path):
@@ -415,6 +415,6 @@ def test_export_speaks_the_readers_language_unless_asked(round_):
     assert english.startswith("HKEX stock code,")
     admin.cookies["django_language"] = "zh-hant"
     chinese = b"".join(admin.get(url).streaming_content).decode("utf-8-sig")
-    assert chinese.startswith("港交所股份代號,") and "進行中" in chinese
+    assert chinese.startswith("香港交易所股份代號,") and "進行中" in chinese
     asked = b"".join(admin.get(url + "?lang=en").streaming_content).decode("utf-8-sig")
     assert asked.startswith("HKEX stock code,") and "In progress" in asked

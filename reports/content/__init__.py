@@ -15,6 +15,7 @@ from .changes import (
     previous_snapshot,
     previous_snapshot_ref,
 )
+from .crosswalk import Crosswalk, CrosswalkLine, crosswalk_section
 from .evidence import EvidenceBlock, EvidenceNote, evidence_section
 from .kpis import Kpi, KpiPeer, Kpis, kpis_section
 from .method import DisclosureRules, Method, disclosure_rules, method_section
@@ -29,6 +30,8 @@ from .shifts import ShiftSection, shift_sections
 __all__ = [
     "Change",
     "Changes",
+    "Crosswalk",
+    "CrosswalkLine",
     "DisclosureRules",
     "EvidenceBlock",
     "EvidenceNote",
@@ -44,6 +47,7 @@ __all__ = [
     "Scores",
     "ShiftSection",
     "changes_section",
+    "crosswalk_section",
     "disclosure_rules",
     "evidence_section",
     "group_name",

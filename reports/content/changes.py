@@ -12,7 +12,7 @@ from django.db.models import OuterRef, QuerySet, Subquery
 
 from accounts.models import User
 from assessments import access
-from assessments.framework import Framework
+from assessments.framework import Dimension, Framework
 from assessments.models import Assessment, AssessmentStatus, ScoreSnapshot
 
 
@@ -23,6 +23,7 @@ class Change:
     now: float | None
     delta: int | None
     dimensions: list[Change] = field(default_factory=list)
+    new: bool = False  # a part of this edition that the previous assessment's did not have
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,9 @@ class Changes:
     overall_before: float | None
     overall_delta: int | None
     shifts: list[Change]
+    # The previous assessment's framework version when it differs from this one's ("" if
+    # the same): its dimensions are matched by code or `carried_from` (SCHEMA.md).
+    previous_version: str = ""
 
 
 def _previous(
@@ -78,8 +82,22 @@ def previous_snapshot_ref(*, viewer: User | None, assessment: str = "assessment"
     )
 
 
-def _change(name: str, before: float | None, now: float | None) -> Change:
-    return Change(name=name, before=before, now=now, delta=_delta(before, now))
+def _dimension_change(
+    dim: Dimension, before: dict[str, float | None], now: dict[str, float | None], language: str
+) -> Change:
+    """The change of one dimension since the previous assessment, whose scores `before` may
+    come from an earlier edition: the dimension continues the one of the same code, or those
+    in its `carried_from`; with none of them in `before` it is new in this edition."""
+    sources = (dim.code,) if dim.carried_from is None else dim.carried_from
+    source = next((code for code in sources if code in before), None)
+    score = before.get(source) if source else None
+    return Change(
+        name=dim.name.get(language),
+        before=score,
+        now=now.get(dim.code),
+        delta=_delta(score, now.get(dim.code)),
+        new=source is None,
+    )
 
 
 def changes_section(
@@ -95,6 +113,9 @@ def changes_section(
     dims_now = {d["code"]: d["score"] for d in now["dimensions"]}
     return Changes(
         date=previous.created_at,
+        previous_version=""
+        if previous.framework_id == snapshot.framework_id
+        else previous.framework.version,
         overall_before=before["overall"],
         overall_delta=_delta(before["overall"], now["overall"]),
         shifts=[
@@ -104,11 +125,10 @@ def changes_section(
                 now=shifts_now.get(shift.code),
                 delta=_delta(shifts_before.get(shift.code), shifts_now.get(shift.code)),
                 dimensions=[
-                    _change(
-                        dim.name.get(language), dims_before.get(dim.code), dims_now.get(dim.code)
-                    )
+                    _dimension_change(dim, dims_before, dims_now, language)
                     for dim in shift.dimensions
                 ],
+                new=shift.code not in shifts_before,
             )
             for shift in fw.shifts
         ],

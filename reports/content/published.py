@@ -16,6 +16,7 @@ from assessments import kinds
 from assessments.framework import Framework, ItemDef
 from assessments.scoring import effective_shares
 
+from .crosswalk import CrosswalkLine, crosswalk_section
 from .method import Method, method_section
 
 
@@ -43,6 +44,7 @@ class PublishedDimension:
     share_percent: float
     items: list[PublishedItem]
     recommendations: list[tuple[int, str, str]]  # (level, level name, next steps)
+    crosswalk: list[CrosswalkLine]
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,7 @@ class PublishedFramework:
     not_yet_below_level: int
     shifts: list[PublishedShift]
     method: Method
+    references: list[str]  # the documents the crosswalk and next steps cite, in full
 
 
 def _figure_text(item: ItemDef, lang: str) -> str:
@@ -108,6 +111,7 @@ def published_framework(*, fw: Framework, language: str) -> PublishedFramework:
     roles = {r.code: r.name.get(lang) for r in fw.value_roles}
     tiers = {t.code: t.name.get(lang) for t in fw.tiers}
     rule = fw.tier_rule
+    crosswalk = crosswalk_section(fw=fw, language=lang)
     return PublishedFramework(
         version=fw.version,
         name=fw.name.get(lang),
@@ -151,6 +155,7 @@ def published_framework(*, fw: Framework, language: str) -> PublishedFramework:
                             (level, level_names.get(level, ""), text.get(lang))
                             for level, text in sorted(d.recommendations.items())
                         ],
+                        crosswalk=crosswalk.by_dimension.get(d.code, []),
                     )
                     for d in s.dimensions
                 ],
@@ -158,4 +163,5 @@ def published_framework(*, fw: Framework, language: str) -> PublishedFramework:
             for s in fw.shifts
         ],
         method=method_section(fw=fw, language=lang),
+        references=crosswalk.references,
     )

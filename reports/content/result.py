@@ -14,6 +14,7 @@ from assessments.models import ScoreSnapshot
 
 from .. import charts
 from .changes import Changes, changes_section
+from .crosswalk import Crosswalk, crosswalk_section
 from .evidence import EvidenceBlock, evidence_section
 from .kpis import Kpis, kpis_section
 from .method import Method, method_section
@@ -118,6 +119,10 @@ class ResultContent:
     @cached_property
     def method(self) -> Method:
         return method_section(fw=self.framework, language=self.language)
+
+    @cached_property
+    def crosswalk(self) -> Crosswalk:
+        return crosswalk_section(fw=self.framework, language=self.language)
 
 
 def _peer_median(group: GroupView | None, shift: str) -> float | None:

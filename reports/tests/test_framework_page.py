@@ -90,3 +90,17 @@ def test_nothing_loaded_is_404(client):
 def test_every_page_links_to_the_framework(client, loaded):
     html = _get(client, reverse("reports:peer_method"), "en").content.decode()
     assert reverse("reports:framework") in html
+
+
+def test_the_newest_edition_in_chinese_passes_the_style_sheet_and_shows_its_crosswalk(
+    client, loaded
+):
+    import re
+
+    from tests.test_style_sheet import violations
+
+    html = _get(client, reverse("reports:framework"), "zh-hant").content.decode()
+    assert "相關標準及指引：" in html and "與標準及指引的對照" in html
+    text = re.sub(r"<[^>]+>", " ", re.sub(r"(?s)<(style|script)\b.*?</\1>", " ", html))
+    found = [v for line in text.splitlines() if line.strip() for v in violations(line)]
+    assert not found, "\n".join(found)

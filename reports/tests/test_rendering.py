@@ -188,3 +188,21 @@ def test_answers_changed_later_do_not_change_the_scores_in_the_report(chinese_sn
     before = ScoreSnapshot.objects.get(pk=chinese_snapshot.pk).result
     Answer.objects.filter(assessment=chinese_snapshot.assessment).update(level=5)
     assert ScoreSnapshot.objects.get(pk=chinese_snapshot.pk).result == before
+
+
+def test_zh_hant_pdf_of_the_2027_edition_shows_the_new_dimensions_and_the_crosswalk(tmp_path):
+    from assessments.services import FRAMEWORK_DIR, framework_load
+
+    v3, _ = framework_load(path=FRAMEWORK_DIR / "v3.yaml")
+    snapshot = snapshot_load(snapshot_id=submit_synthetic(IssuerFactory(), v3, seed=8).pk)
+    pdf = report_pdf(snapshot=snapshot, language="zh-hant", compared_with=None)
+    flat = "".join(pdftotext(pdf, tmp_path).split())
+    for words in (
+        "人工智能策略、領導與變革",  # profit.strategy
+        "可控的人工智能",  # governance.control
+        "相關標準及指引：",  # under each dimension
+        "ISO/IEC42001（第5.1條",
+        "與標準及指引的對照",  # the method appendix
+        "個人資料私隱專員公署《人工智能：個人資料保障模範框架》（2024年6月）",
+    ):
+        assert words in flat, words

@@ -34,6 +34,8 @@ DEMO_USERS = [
     ("contributor@example.org", "Ka Ho Wong (contributor)", Role.ISSUER_CONTRIBUTOR),
 ]
 DEMO_ISSUER_CODE = "90000"
+# The edition the demo company answered last year (frameworks/v1.yaml).
+FIRST_EDITION = "2026.1"
 FIRST_SYNTHETIC = 90001
 
 SECTORS = [
@@ -101,7 +103,10 @@ class Command(BaseCommand):
             issuer = self._demo_issuer()
             users = self._users(issuer)
             cohort.reviewers.add(users[Role.ASSOCIATION_REVIEWER])
-            self._demo_history(issuer, version, users)
+            # Last year's assessment was answered on the first edition, so the demo shows
+            # "change since last time" across editions (parts new in this one marked so).
+            first = FrameworkVersion.objects.filter(version=FIRST_EDITION).first() or version
+            self._demo_history(issuer, first, users)
             self._demo_assessment(issuer, cohort, version, users)
             created = self._peers(peers, cohort, version)
         self.stdout.write(
