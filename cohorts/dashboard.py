@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
@@ -63,6 +64,7 @@ PAGE_SIZE = 50
 # Follow-up filters, each a yes/no box of the form; they combine (AND).
 FLAGS = ("not_started", "not_accepted", "overdue")
 SEARCH_MAX = 100
+_SLUG = re.compile(r"[-a-zA-Z0-9_]{1,60}")
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,8 @@ class DashboardFilters:
     flags: frozenset[str] = frozenset()
     sort: str = "code"
     page: int = 1
+    # Another cohort's slug to compare with (year on year); the view checks it is visible.
+    compare: str = ""
 
     @classmethod
     def from_query(cls, params: Mapping[str, str]) -> DashboardFilters:
@@ -96,6 +100,7 @@ class DashboardFilters:
             flags=frozenset(f for f in FLAGS if params.get(f) == "1"),
             sort=sort if sort in SORTS else "code",
             page=page,
+            compare=compare if _SLUG.fullmatch(compare := str(params.get("compare", ""))) else "",
         )
 
     def query(self, **changes: Any) -> str:
@@ -103,7 +108,8 @@ class DashboardFilters:
         f = replace(self, **changes)
         pairs = [("q", f.q), ("status", f.status), ("industry", f.industry)]
         pairs += [(flag, "1") for flag in FLAGS if flag in f.flags]
-        pairs += [("sort", "" if f.sort == "code" else f.sort), ("page", str(f.page))]
+        pairs += [("sort", "" if f.sort == "code" else f.sort), ("compare", f.compare)]
+        pairs += [("page", str(f.page))]
         return urlencode([(k, v) for k, v in pairs if v and not (k == "page" and v == "1")])
 
 
@@ -147,6 +153,11 @@ T = TypeVar("T")
 # Score aggregates only change when a snapshot is added to the cohort; a day bounds what a
 # deleted snapshot could leave behind (the marker also counts them).
 AGGREGATES_TTL = 60 * 60 * 24
+
+
+def aggregates_key(cohort: Cohort, industry: str = "") -> str:
+    """The cache key of the cohort's score aggregates: it changes with its snapshot set."""
+    return _aggregates_key(cohort, industry)
 
 
 def _aggregates_key(cohort: Cohort, industry: str = "") -> str:

@@ -72,3 +72,8 @@ def cohort_contact(*, issuer_ids: list[int], membership_id: str) -> Membership |
         .select_related("user", "issuer")
         .first()
     )
+
+
+def comparable_cohorts(*, user: User, cohort: Cohort) -> QuerySet[Cohort]:
+    """The cohorts the dashboard may compare `cohort` with: the others `user` may see."""
+    return cohorts_visible_to(user).exclude(pk=cohort.pk).order_by("-year", "slug")

@@ -29,7 +29,7 @@ from . import bulk, enrolment, enrolment_markup, exports, notifications, selecto
 from .dashboard import DashboardFilters, cohort_dashboard
 from .forms import CohortForm, EnrolmentUploadForm, EnrolOneForm
 from .index_report import services as index_report_services
-from .index_report.content import IndexContent
+from .index_report.content import IndexContent, comparison
 from .models import Cohort, CohortIndexReport
 
 
@@ -71,6 +71,9 @@ def dashboard(request: AuthedRequest, slug: str) -> HttpResponse:
     cohort = selectors.cohort_for_user(user=request.user, slug=slug)
     filters = DashboardFilters.from_query(request.GET)
     data = cohort_dashboard(cohort=cohort, filters=filters)
+    comparable = selectors.comparable_cohorts(user=request.user, cohort=cohort)
+    # An unknown or invisible slug is ignored, like any stale filter.
+    other = comparable.filter(slug=filters.compare).first() if filters.compare else None
     context = {
         "cohort": cohort,
         "d": data,
@@ -81,6 +84,8 @@ def dashboard(request: AuthedRequest, slug: str) -> HttpResponse:
         "industry_label": dict(Industry.choices).get(filters.industry, ""),
         "can": access.CohortAccess(user=request.user, cohort=cohort),
         "index_reports": index_report_services.index_reports_of(cohort=cohort),
+        "comparable": comparable,
+        "comparison": comparison(cohort=cohort, other=other) if other else None,
     }
     return render(request, "cohorts/dashboard.html", context)
 

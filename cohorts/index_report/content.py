@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from django.conf import settings
+from django.core.cache import cache
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -25,6 +26,7 @@ from assessments.framework import Dimension, Framework
 from assessments.selectors import framework_of
 from reports.benchmarks import KPI_ROUNDING, detail_min, min_group_size
 
+from ..dashboard import aggregates_key
 from ..models import Cohort
 from .data import CohortData, Member, cohort_data
 from .stats import Figure, disclosed, enough, figures, share, size_order
@@ -826,3 +828,25 @@ class IndexContent:
         for m in self.yoy.moves:
             out += [m.now, m.before, m.matched_now, m.matched_before, m.matched_change]
         return out
+
+
+# --- the dashboard's "compare with" --------------------------------------------------------
+
+# Like the dashboard's score aggregates: the comparison changes only with either cohort's
+# snapshot set, which the dashboard's cache key names exactly.
+COMPARISON_TTL = 60 * 60 * 24
+
+
+def comparison(*, cohort: Cohort, other: Cohort) -> YearOnYear:
+    """The report's year-on-year section for `cohort` against any `other` cohort (the
+    caller checks the reader may see both), cached per snapshot sets and language."""
+    key = f"cohort-compare:v1:{_lang()}:{aggregates_key(cohort)}:{aggregates_key(other)}"
+    found = cache.get(key)
+    if found is None:
+        found = year_on_year(
+            data=cohort_data(cohort=cohort),
+            previous=cohort_data(cohort=other),
+            fw=framework_of(cohort.framework),
+        )
+        cache.set(key, found, COMPARISON_TTL)
+    return found

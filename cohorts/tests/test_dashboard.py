@@ -120,8 +120,10 @@ def test_dashboard_queries_stay_constant_from_100_to_2600_issuers(framework):
         assert f'data-key="enrolled">{size}<' in html
         assert f'data-key="submitted">{submitted}<' in html
     assert counts[100] == counts[large], counts
-    # 13: the page's contacts (accounts.selectors.issuer_contacts) are one more query.
-    assert max(cold for cold, _warm in counts[large]) <= 13
+    # 13: the page's contacts (accounts.selectors.issuer_contacts) are one more query;
+    # 15: the index report card (both languages' rows in one query) and the cohorts the
+    # "compare with" selector offers (one query) are one more each.
+    assert max(cold for cold, _warm in counts[large]) <= 15
 
 
 def test_a_resubmission_replaces_the_earlier_snapshot_in_every_chart(framework):
