@@ -1,7 +1,7 @@
 """`make bench`: every benchmark against gunicorn + PostgreSQL + Redis, one table.
 
 Usage: python -m bench.run [--quick] [--skip NAME,...] [--seconds 20] [--no-docs]
-Names: wizard, survey, report, bulk, dashboard, exports, api, enrolment, load.
+Names: wizard, survey, report, bulk, dashboard, exports, api, enrolment, index, load.
 
 Set-up (idempotent): database `ai_readiness_bench` (created, migrated, framework loaded),
 static files collected, Redis database 9 emptied, seed_demo's data (the report benchmark
@@ -18,6 +18,8 @@ bench/dashboard.py when that exists). Then, each in its own module:
 - exports.py: cohort CSV/XLSX exports at 2,600 issuers;
 - api.py: the JSON API's cohort issuer list at 2,600 issuers, pages of 100;
 - enrolment.py: the enrolment preview of a 2,000-row file (its own database);
+- index_report.py: the cohort index report of the latest market year (2,600 issuers, with
+  the year before), per language, in a worker-like process (the market's database);
 - load.py: 50 users for 60 s (`make load`; its own database and Redis database 8).
 
 Prints the table and writes it, with the date and the machine, between
@@ -40,12 +42,33 @@ from typing import Any
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench import api, bulk_reports, common, enrolment, exports, load, survey_compare, wizard
+from bench import (
+    api,
+    bulk_reports,
+    common,
+    enrolment,
+    exports,
+    index_report,
+    load,
+    survey_compare,
+    wizard,
+)
 from bench.common import BenchError, Row, log
 
 DB = "ai_readiness_bench"
 REDIS_DB = 9
-NAMES = ("wizard", "survey", "report", "bulk", "dashboard", "exports", "api", "enrolment", "load")
+NAMES = (
+    "wizard",
+    "survey",
+    "report",
+    "bulk",
+    "dashboard",
+    "exports",
+    "api",
+    "enrolment",
+    "index",
+    "load",
+)
 MARKET_ISSUERS = 2600
 MARKET_COHORTS = 5
 
@@ -278,6 +301,13 @@ def run_enrolment(run: Run) -> None:
     run.raw["enrolment"] = raw
 
 
+def run_index(run: Run) -> None:
+    """The index report on the market the dashboard step generated (generated here if not)."""
+    rows, raw = index_report.run_index(db=run.args.db, runs=2 if run.args.quick else 5)
+    run.rows += rows
+    run.raw["index"] = raw
+
+
 def run_load(run: Run) -> None:
     a = run.args
     result = load.run_load(
@@ -348,6 +378,7 @@ def main() -> None:
     run.step("exports", "cohort export", lambda: run_exports(run))
     run.step("api", "JSON API", lambda: run_api(run))
     run.step("enrolment", "enrolment preview", lambda: run_enrolment(run))
+    run.step("index", "index report", lambda: run_index(run))
     run.step("load", "load", lambda: run_load(run))
 
     print()

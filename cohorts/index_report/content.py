@@ -471,7 +471,11 @@ def _matched_change(
 
 
 def _move(
-    name: str, now: CohortData, before: CohortData, measure: Callable[[Member], float | None]
+    name: str,
+    now: CohortData,
+    before: CohortData,
+    measure: Callable[[Member], float | None],
+    found: dict[str, list[Member]],
 ) -> Move:
     """One measure in both years under one disclosure decision.
 
@@ -486,7 +490,6 @@ def _move(
     ids = set(change)
     cur = {m.issuer_id: v for m in now.members if (v := measure(m)) is not None}
     old = {m.issuer_id: v for m in before.members if (v := measure(m)) is not None}
-    found = partition_groups(now.members)
     values: dict[str, list[float]] = {}
     who: dict[str, set[int]] = {}
     for key, members in found.items():
@@ -534,8 +537,11 @@ def year_on_year(*, data: CohortData, previous: CohortData | None, fw: Framework
     if previous is None:
         return YearOnYear(None, "", data.n, 0, 0, False, [], [], None, None)
     matched = {m.issuer_id for m in data.members} & {m.issuer_id for m in previous.members}
-    moves = [_move(_("Overall score"), data, previous, lambda m: m.overall)]
-    moves += [_move(s.name.get(lang), data, previous, _shift_measure(s.code)) for s in fw.shifts]
+    found = partition_groups(data.members)
+    moves = [_move(_("Overall score"), data, previous, lambda m: m.overall, found)]
+    moves += [
+        _move(s.name.get(lang), data, previous, _shift_measure(s.code), found) for s in fw.shifts
+    ]
     return YearOnYear(
         previous=previous.cohort,
         previous_name=previous.cohort.display_name,

@@ -12,7 +12,15 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Q
 
-from assessments.models import Assessment, AssessmentStatus, ScoreComponent, ScoreSnapshot
+from assessments.models import (
+    Answer,
+    Assessment,
+    AssessmentStatus,
+    Item,
+    ScoreComponent,
+    ScoreSnapshot,
+)
+from assessments.selectors import framework_of
 
 # The dashboard's own rules of what counts (latest, not withdrawn, not provisional).
 from ..dashboard import _latest, latest_snapshots
@@ -54,9 +62,34 @@ def _f(value: object) -> float | None:
     return None if value is None else float(value)  # type: ignore[arg-type]
 
 
+def _stage_depths(cohort: Cohort, assessment_ids: list[int]) -> dict[int, dict[str, str]]:
+    """{assessment id: {stage code: depth code}} of the value-chain items answered.
+
+    Read from the answer rows, as the dashboard's value-chain adoption is, rather than from
+    each snapshot's `result` JSON: extracting its heatmap made PostgreSQL read every
+    result document whole (most of the data's read time at market scale). For a submitted
+    assessment the answers are those it was scored on until it is returned for changes.
+    """
+    fw = framework_of(cohort.framework)
+    stage_of = {i.code: i.value_chain_stage for i in fw.iter_items() if i.value_chain_stage}
+    items = dict(
+        Item.objects.filter(framework=cohort.framework, code__in=stage_of).values_list("pk", "code")
+    )
+    out: dict[int, dict[str, str]] = {}
+    if not items or not assessment_ids:
+        return out
+    for assessment_id, item_id, choice in (
+        Answer.objects.filter(assessment_id__in=assessment_ids, item_id__in=list(items))
+        .exclude(choice="")
+        .values_list("assessment_id", "item_id", "choice")
+    ):
+        out.setdefault(assessment_id, {})[stage_of[items[item_id]]] = choice
+    return out
+
+
 def cohort_data(*, cohort: Cohort) -> CohortData:
-    """Four queries: participation, the counted snapshots, their dimension scores, and
-    the provisional ones left out."""
+    """Five queries: participation, the counted snapshots, their dimension scores and
+    value-chain answers, and the provisional ones left out."""
     funnel = (
         Assessment.objects.enrolled()
         .filter(cohort=cohort)
@@ -79,7 +112,7 @@ def cohort_data(*, cohort: Cohort) -> CohortData:
             "board",
             "shift_scores",
             "kpis",
-            "result__heatmap",
+            "assessment_id",
         ).order_by("issuer_id", "pk")
     )
     dims: dict[int, dict[str, float]] = {}
@@ -89,7 +122,8 @@ def cohort_data(*, cohort: Cohort) -> CohortData:
         dims.setdefault(snapshot_id, {})[code] = float(score or 0)  # nulls filtered above
     members = []
     seen: set[int] = set()
-    for pk, issuer, overall, level, tier, industry, size, board, shifts, kpis, heat in rows:
+    depths = _stage_depths(cohort, [row[-1] for row in rows])
+    for pk, issuer, overall, level, tier, industry, size, board, shifts, kpis, a_id in rows:
         if issuer in seen:  # one result per company, even if enrolled twice
             continue
         seen.add(issuer)
@@ -105,7 +139,7 @@ def cohort_data(*, cohort: Cohort) -> CohortData:
                 shifts={k: float(v) for k, v in (shifts or {}).items() if v is not None},
                 dimensions=dims.get(pk, {}),
                 kpis={k: float(v) for k, v in (kpis or {}).items() if v is not None},
-                stages={c["stage"]: c.get("depth") or "" for c in heat or [] if "stage" in c},
+                stages=depths.get(a_id, {}),
             )
         )
     provisional = ScoreSnapshot.objects.filter(_latest(cohort), provisional=True).count()

@@ -64,12 +64,22 @@ def figures(
 ) -> dict[str, Figure]:
     """Each group's figure of `measure`, with the disclosure rules applied across all of
     `groups` (keys in the order they should win ties, e.g. "all" first)."""
+    # A company is in several groups (all, its industry, size band, board): measure it once.
+    measured: dict[int, float | None] = {}
     values: dict[str, list[float]] = {}
     who: dict[str, set[int]] = {}
     for key, members in groups.items():
-        pairs = [(v, m.issuer_id) for m in members if (v := measure(m)) is not None]
-        values[key] = [v for v, _ in pairs]
-        who[key] = {i for _, i in pairs}
+        vals, ids = [], set()
+        for m in members:
+            ref = id(m)
+            if ref in measured:
+                v = measured[ref]
+            else:
+                v = measured[ref] = measure(m)
+            if v is not None:
+                vals.append(v)
+                ids.add(m.issuer_id)
+        values[key], who[key] = vals, ids
     return disclosed(values, who, rounding)
 
 
