@@ -104,6 +104,7 @@ def pages_of(role: str, w: dict) -> list[str]:
             f"/assessments/{done}/history/",
             "/accounts/team/",
             "/accounts/companies/",
+            "/api/tokens/",
         ],
         "contributor": issuer_pages,
         "reviewer": [
