@@ -8,7 +8,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -130,6 +130,13 @@ ISSUER_ROLES = (Role.ISSUER_LEAD, Role.ISSUER_CONTRIBUTOR)
 ASSOCIATION_ROLES = (Role.ASSOCIATION_ADMIN, Role.ASSOCIATION_REVIEWER)
 
 
+def former_staff_label(issuer: Issuer | None) -> str:
+    """The name an anonymised person is shown under, in the active language."""
+    if issuer is None:
+        return gettext("Former association staff")
+    return gettext("Former staff of %(issuer)s") % {"issuer": issuer.display_name}
+
+
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
@@ -167,6 +174,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(_("staff status"), default=False)
     date_joined = models.DateTimeField(default=timezone.now)
+    # Set when the association anonymised the person (privacy.services.person_anonymise):
+    # name and address are gone, and the person is shown as former staff of their issuer.
+    anonymised_at = models.DateTimeField(_("anonymised"), null=True, blank=True)
 
     objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]
 
@@ -188,11 +198,23 @@ class User(AbstractBaseUser, PermissionsMixin):
         ]
 
     def __str__(self) -> str:
-        return self.full_name or self.email
+        return self.display_name
 
     @property
     def display_name(self) -> str:
+        """How the person is named on every page, export and e-mail: after anonymisation
+        "Former staff of <issuer>" in the reader's language, never the old name."""
+        if self.anonymised_at is not None:
+            return former_staff_label(self.issuer if self.is_issuer_staff else None)
         return self.full_name or self.email
+
+    def name_at(self, issuer: Issuer | None) -> str:
+        """The person's name where `issuer` is known (its team page, its contacts): an
+        anonymised person is former staff of *that* issuer, which tells a company nothing
+        about the other companies the person acted for."""
+        if self.anonymised_at is not None:
+            return former_staff_label(issuer if self.is_issuer_staff else None)
+        return self.full_name
 
     @property
     def is_issuer_staff(self) -> bool:

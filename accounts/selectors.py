@@ -32,7 +32,9 @@ def team_of(issuer: Issuer) -> list[TeamRow]:
     """
     rows = [
         TeamRow(
-            full_name=m.invited_name if m.is_pending else m.user.full_name,
+            full_name=m.invited_name
+            if m.is_pending and m.user.anonymised_at is None
+            else m.user.name_at(issuer),
             email=m.user.email,
             role=m.role,
             status="inactive"
@@ -136,6 +138,8 @@ def issuer_contacts(*, issuer_ids: Iterable[int]) -> dict[int, list[Contact]]:
             "user__id",
             "user__email",
             "user__full_name",
+            "user__role",
+            "user__anonymised_at",
             "user__language",
             "user__is_active",
             "user__password",
@@ -155,7 +159,7 @@ def _contact_fields(m: Membership) -> dict[str, Any]:
         "user_id": u.pk,
         "issuer_id": m.issuer_id,
         "email": u.email,
-        "full_name": u.full_name,
+        "full_name": u.name_at(m.issuer) if u.anonymised_at else u.full_name,
         "role": m.role,
         "language": u.language,
         "status": contact_status(membership=m, user=u),
@@ -188,7 +192,8 @@ def issuer_invitations(*, issuer_ids: Iterable[int]) -> dict[int, list[Invitatio
     )
     for m in memberships:
         fields = _contact_fields(m)
-        if m.is_pending:  # the name the lead typed, not the existing account's own
+        if m.is_pending and m.user.anonymised_at is None:
+            # the name the lead typed, not the existing account's own
             fields["full_name"] = m.invited_name
         out.setdefault(m.issuer_id, []).append(
             InvitationRow(

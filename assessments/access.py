@@ -61,6 +61,7 @@ __all__ = [
     "Window",
     "answering_window",
     "can_add_contact",
+    "can_anonymise_person",
     "can_answer",
     "can_comment",
     "can_confirm_profile",
@@ -311,6 +312,12 @@ def can_use_api(*, user: Person | None) -> bool:
     active. A token reads exactly what its owner's pages show: each endpoint asks the same
     predicates and scoping as the page it mirrors, never this rule."""
     return active(user) is not None
+
+
+def can_anonymise_person(*, user: Person | None) -> bool:
+    """Anonymise a person who left: admins. Whom (not oneself, not the last active admin)
+    is the service's `AnonymiseRefused`, as "when" rules are elsewhere."""
+    return is_admin(user)
 
 
 # --- one cohort ------------------------------------------------------------------------------

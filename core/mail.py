@@ -49,6 +49,9 @@ def templated_mail_send(
     (an issuer's name) holding line breaks: a mail header may not (send_mail would raise
     BadHeaderError), so all whitespace becomes single spaces.
     """
+    to = [address for address in to if not undeliverable(address)]
+    if not to:
+        return
     subject = " ".join(render_to_string(subject_template, dict(context)).split())
     body = render_to_string(body_template, dict(context))
     rows = [
@@ -72,6 +75,17 @@ def templated_mail_send(
     SentEmail.objects.filter(pk__in=[row.pk for row in rows]).update(
         status=EmailStatus.SENT, sent_at=timezone.now()
     )
+
+
+# RFC 2606 reserves the `invalid` top-level domain: an anonymised person's address is a
+# placeholder there (privacy.services), and nothing is ever sent to it.
+RESERVED_DOMAIN = "invalid"
+
+
+def undeliverable(address: str) -> bool:
+    """An address in the reserved `.invalid` domain, which no message may go to."""
+    domain = address.strip().lower().rstrip(".").rpartition("@")[2]
+    return domain == RESERVED_DOMAIN or domain.endswith("." + RESERVED_DOMAIN)
 
 
 def mail_language(language: str | None) -> str:
@@ -183,13 +197,16 @@ def mail_send(
     on_date: datetime.date | None = None,
 ) -> bool:
     """Send one message, logged; False (nothing sent) when the same `reason` was already
-    sent to `to` on this Hong Kong day. A blank `reason` always sends.
+    sent to `to` on this Hong Kong day, or `to` is an anonymised person's placeholder.
+    A blank `reason` always sends.
 
     `language` is the recipient's stored preference ("" or None: unknown, so both
     languages). A failure is logged as failed and re-raised, so a Celery task can retry
     the transient ones (`mail_error_is_transient`); the retry takes the failed row over.
     """
     recipient = to.strip().lower()
+    if undeliverable(recipient):
+        return False
     code = mail_language(language)
     # Rendered first: a template error is a bug to see, not a log row stuck pending.
     rendered = mail_render(template=template, context=context, language=code)

@@ -187,6 +187,7 @@ def _account(p: User) -> Section:
             ("can_sign_in_with_password", gettext_lazy("Has a password")),
             ("joined", gettext_lazy("Account created")),
             ("last_login", gettext_lazy("Last signed in")),
+            ("anonymised", gettext_lazy("Anonymised")),
         ),
         [
             {
@@ -200,6 +201,7 @@ def _account(p: User) -> Section:
                 "can_sign_in_with_password": p.has_usable_password(),
                 "joined": p.date_joined,
                 "last_login": p.last_login,
+                "anonymised": p.anonymised_at,
             }
         ],
     )

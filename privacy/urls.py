@@ -8,4 +8,5 @@ urlpatterns = [
     path("", views.people, name="people"),
     path("people/<int:pk>/", views.person, name="person"),
     path("people/<int:pk>/export.json", views.person_json, name="person_json"),
+    path("people/<int:pk>/anonymise/", views.anonymise, name="anonymise"),
 ]

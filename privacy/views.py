@@ -1,22 +1,26 @@
 """The association admin's personal-data pages: find a person, see and download everything
-held about them (a PDPO data access request)."""
+held about them (a PDPO data access request), anonymise a person who left."""
 
 from __future__ import annotations
 
 import json
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.http import AuthedRequest
 from assessments import access
 
 from . import selectors, services
+from .forms import AnonymiseForm
 
 
 @login_required
@@ -38,7 +42,14 @@ def person(request: AuthedRequest, pk: int) -> HttpResponse:
     data = services.personal_data_export(
         user=request.user, person=subject, fmt="html", request=request
     )
-    response = render(request, "privacy/person.html", {"subject": subject, "data": data})
+    context = {
+        "subject": subject,
+        "data": data,
+        "can_anonymise": access.can_anonymise_person(user=request.user)
+        and subject.anonymised_at is None
+        and subject.pk != request.user.pk,
+    }
+    response = render(request, "privacy/person.html", context)
     response["Cache-Control"] = "private, no-store"
     return response
 
@@ -57,3 +68,27 @@ def person_json(request: AuthedRequest, pk: int) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def anonymise(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Confirm (type the person's e-mail), then anonymise them."""
+    subject = selectors.person_for_user(user=request.user, pk=pk)
+    if not access.can_anonymise_person(user=request.user):
+        raise PermissionDenied
+    form = AnonymiseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.person_anonymise(
+                user=request.user,
+                person=subject,
+                confirm_email=form.cleaned_data["confirm"],
+                request=request,
+            )
+        except services.AnonymiseRefused as exc:
+            form.add_error("confirm", str(exc))
+        else:
+            messages.success(request, _("The person was anonymised."))
+            return redirect(f"{reverse('privacy:people')}?q={subject.email}")
+    return render(request, "privacy/anonymise.html", {"subject": subject, "form": form})

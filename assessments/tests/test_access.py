@@ -142,6 +142,7 @@ TABLE: dict[str, dict[str, str]] = {
     "can_resend_invitation":  {"-": ADMIN},
     "can_export_personal_data": {"-": ADMIN},
     "can_use_api":            {"-": SIGNED_IN},
+    "can_anonymise_person":     {"-": ADMIN},
 }
 # fmt: on
 

@@ -12,7 +12,13 @@ from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import IntegrityError, transaction
 
-from core.mail import mail_error_is_transient, mail_language, mail_send, templated_mail_send
+from core.mail import (
+    mail_error_is_transient,
+    mail_language,
+    mail_send,
+    templated_mail_send,
+    undeliverable,
+)
 from core.models import EmailKind, EmailStatus, SentEmail
 
 pytestmark = pytest.mark.django_db
@@ -199,3 +205,28 @@ def test_templated_mail_send_is_logged_too(settings):
         )
     failed = SentEmail.objects.get(recipient="x@example.org")
     assert failed.status == EmailStatus.FAILED and "SMTPRecipientsRefused" in failed.error
+
+
+@pytest.mark.parametrize(
+    ("address", "refused"),
+    [
+        ("former-7@anonymised.invalid", True),
+        ("Former-7@ANONYMISED.INVALID ", True),
+        ("x@invalid", True),
+        ("x@invalid.", True),
+        ("x@invalid.example.org", False),
+        ("lead@example.org", False),
+    ],
+)
+def test_nothing_goes_to_the_reserved_invalid_domain(address, refused):
+    """An anonymised person's placeholder (RFC 2606 `.invalid`) never gets a message."""
+    assert undeliverable(address) is refused
+    assert _send(to=address) is (not refused)
+    templated_mail_send(
+        subject_template="coretest/hello_subject.txt",
+        body_template="coretest/hello.txt",
+        context={"name": "Harbour"},
+        to=[address],
+    )
+    assert len(mail.outbox) == (0 if refused else 2)
+    assert SentEmail.objects.exists() is (not refused)

@@ -143,6 +143,7 @@ def test_hostile_searches_are_answered_safely(pd: PD, q: str):
         "/privacy/people/1e3/",
         "/privacy/people/%00/",
         "/privacy/people/0/export.json",
+        "/privacy/people/99999999999999999999/anonymise/",
     ],
 )
 def test_hostile_ids_are_404(pd: PD, path: str):
@@ -153,7 +154,7 @@ def test_hostile_ids_are_404(pd: PD, path: str):
 def test_only_association_admins(pd: PD, who: str):
     client = pd.clients[who]
     assert client.get(reverse("privacy:people"), {"q": "chan"}).status_code == 403
-    for name in ("privacy:person", "privacy:person_json"):
+    for name in ("privacy:person", "privacy:person_json", "privacy:anonymise"):
         # Their own record too: a person asks the association, which answers.
         for person in (pd.lead, pd.admin):
             assert client.get(reverse(name, args=[person.pk])).status_code == 404

@@ -379,6 +379,11 @@ TABLE: dict[str, Row] = {
     "cohorts:index_report_view": Row(lambda w: {"slug": w.cohort_a.slug, "language": "zh-hant"},
         get=     "login  404    404    404    200    404    200",
         post=    "login  405    405    405    405    405    405"),
+    # The admin types the contributor's address: anonymised (a second POST would be refused).
+    "privacy:anonymise": Row(person_c,
+        get=     "login  404    404    404    404    404    200",
+        post=    "login  404    404    404    404    404    302+w",
+        data=lambda w: {"confirm": w.users["contributor_a"].email}),
 }
 # fmt: on
 

@@ -167,6 +167,12 @@ REFUSED: dict[str, tuple[Call, tuple[str, ...]]] = {
         ),
         ("contributor_a", "lead_a", "lead_b", "reviewer_a", "reviewer_b"),
     ),
+    "person_anonymise": (
+        lambda w, u: privacy_services.person_anonymise(
+            user=u, person=w.users["contributor_a"], confirm_email=w.users["contributor_a"].email
+        ),
+        ("contributor_a", "lead_a", "lead_b", "reviewer_a", "reviewer_b"),
+    ),
     "cohort_reports_zip": (
         lambda w, u: bulk.cohort_reports_zip(cohort=w.cohort_a, language="en", user=u),
         ("contributor_a", "lead_a", "lead_b", "reviewer_b"),
