@@ -14,7 +14,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     STATIC_ROOT=/app/staticfiles
 
 # Runtime libraries only: Pango/HarfBuzz for WeasyPrint's PDF rendering, the Noto CJK fonts
-# for Traditional Chinese reports, curl for the container healthcheck. No compilers: every
+# for Traditional Chinese reports, curl for the container healthcheck, pg_dump/pg_restore of
+# the server's major version (postgres:15 in docker-compose.yml) for `manage.py backup`. No compilers: every
 # pinned requirement installs from a wheel. gettext is not needed (.mo files are committed).
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
@@ -23,6 +24,7 @@ RUN apt-get update \
         libharfbuzz-subset0 \
         fonts-noto-cjk \
         curl \
+        postgresql-client-15 \
     && rm -rf /var/lib/apt/lists/*
 
 RUN groupadd --system app \
@@ -45,7 +47,9 @@ RUN SECRET_KEY=build-only DEBUG=false python manage.py collectstatic --no-input
 
 # Generated report files. Owned by app so that a fresh named volume mounted here inherits
 # the ownership and the web and worker processes can write to it.
-RUN mkdir -p /data/media /data/fonts && chown app:app /data/media /data/fonts
+RUN mkdir -p /data/media /data/fonts /data/backups \
+    && chown app:app /data/media /data/fonts /data/backups \
+    && chmod 0700 /data/backups
 
 USER app
 

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run setup test faults lint format messages bench-report bench-dashboard bench-enrolment bench-api bench-index bench load check-deploy audit deps-check clean
+.PHONY: run setup test faults lint format messages bench-report bench-dashboard bench-enrolment bench-api bench-index bench load check-deploy audit deps-check backup restore clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -71,6 +71,17 @@ audit: setup
 # (config/deps_check.py SECURITY_RELEVANT; docs/SECURITY.md, "Dependencies").
 deps-check: setup
 	$(BIN)/python -m config.deps_check requirements.txt requirements-dev.txt
+
+# One archive of the PostgreSQL database (pg_dump custom format) and the stored report
+# files, with a manifest of checksums, into BACKUP_DIR (default ./backups; keeps the
+# BACKUP_KEEP newest, 14). `make restore FILE=…` restores one into an EMPTY database and
+# storage and refuses anything else (README, "Backups"; core/backup.py).
+backup: setup
+	$(BIN)/python manage.py backup $(if $(BACKUP_DIR),--dir "$(BACKUP_DIR)")
+
+restore: setup
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=backups/ai-readiness-<time>.tar" >&2; exit 2; }
+	$(BIN)/python manage.py restore "$(FILE)"
 
 # Extract and compile translations (needs GNU gettext: apt-get install gettext).
 messages: setup

@@ -1,8 +1,11 @@
+import importlib
 import logging
 import os
 from typing import Any
 
-from celery import Celery, bootsteps
+from celery import Celery, bootsteps, signals
+
+from core import requestid
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -11,6 +14,44 @@ logger = logging.getLogger(__name__)
 app = Celery("config")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# The request id of the web request that enqueued a task travels in the message headers
+# and names the task's log lines (core/requestid.py). weak=False: module-level functions
+# stay alive anyway, and a weak reference to a bound import would be dropped.
+signals.before_task_publish.connect(requestid.publish_headers, weak=False)
+signals.task_prerun.connect(requestid.task_started, weak=False)
+signals.task_postrun.connect(requestid.task_finished, weak=False)
+
+
+@signals.after_setup_logger.connect(weak=False)
+@signals.after_setup_task_logger.connect(weak=False)
+def _worker_log_format(logger: logging.Logger, **_: Any) -> None:
+    """A worker or beat logs in the settings' format (JSON lines, with request and task ids).
+
+    Celery replaces the root logger's handlers with its own (to honour --logfile); this
+    gives them the same formatter and filter as the web tier's console handler.
+    """
+    from django.conf import settings
+
+    config: dict[str, Any] = settings.LOGGING
+    spec = dict(config["formatters"][config["handlers"]["console"]["formatter"]])
+    factory = spec.pop("()", None)
+    if factory is None:
+        formatter = logging.Formatter(spec.get("format"))
+    else:
+        module, _, name = factory.rpartition(".")
+        formatter = getattr(importlib.import_module(module), name)(**spec)
+    for handler in logger.handlers:
+        handler.setFormatter(formatter)
+        handler.addFilter(requestid.RequestIdFilter())
+
+
+@app.task(name="config.worker_heartbeat", ignore_result=True)
+def worker_heartbeat() -> None:
+    """Sent by beat every HEARTBEAT_SECONDS; /healthz/ready reads its timestamp."""
+    from config.health import heartbeat_write
+
+    heartbeat_write()
 
 
 class ReportSweep(bootsteps.StartStopStep):

@@ -66,6 +66,9 @@ if DEBUG:
     INSTALLED_APPS.append(DEVDATA_APP)
 
 MIDDLEWARE = [
+    # First: every response, redirects and errors included, carries the request id, and
+    # every log line of the request (and of the tasks it enqueues) names it.
+    "core.requestid.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -154,6 +157,10 @@ STATIC_URL = "static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+# `manage.py backup` (core/backup.py): where archives go and how many of the newest it
+# keeps (0: all). The compose `backup` service writes daily into its own volume.
+BACKUP_DIR = env.path("BACKUP_DIR", default=BASE_DIR / "backups")
+BACKUP_KEEP = env.int("BACKUP_KEEP", default=14)
 # The CJK report font is subset once per machine into this folder (reports/fonts.py).
 REPORT_FONT_DIR = env.path("REPORT_FONT_DIR", default=BASE_DIR / "var" / "fonts")
 MEDIA_URL = "/media-not-served/"  # files are only ever served by access-checking views
@@ -255,10 +262,23 @@ REMINDER_DAYS_BEFORE = sorted(
 )
 REMINDER_FIRST_HOUR = env.int("REMINDER_FIRST_HOUR", default=9)
 CELERY_TIMEZONE = TIME_ZONE
+HEARTBEAT_SECONDS = env.int("HEARTBEAT_SECONDS", default=15)
+HEARTBEAT_MAX_AGE = env.int("HEARTBEAT_MAX_AGE", default=60)
+# /healthz/ready answers loopback callers that no proxy relayed, and anybody sending this
+# token in X-Healthz-Token (a monitor elsewhere). Empty: loopback only.
+HEALTHZ_TOKEN = env.str("HEALTHZ_TOKEN", default="")
 CELERY_BEAT_SCHEDULE = {
     "publish-peer-releases": {
         "task": "reports.tasks.publish_peer_releases_task",
         "schedule": PEER_RELEASE_SECONDS,
+    },
+    # Proves a worker consumes the queue: /healthz/ready (config/health.py) is unhealthy
+    # when no heartbeat ran within HEARTBEAT_MAX_AGE seconds. Expires unrun, so a queue
+    # that built up while no worker ran does not pass for a fresh heartbeat.
+    "worker-heartbeat": {
+        "task": "config.worker_heartbeat",
+        "schedule": HEARTBEAT_SECONDS,
+        "options": {"expires": HEARTBEAT_SECONDS},
     },
     "send-cohort-reminders": {
         "task": "cohorts.tasks.send_reminders_task",
@@ -301,7 +321,7 @@ if not DEBUG:
     LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     # The container healthcheck calls plain HTTP on the loopback interface.
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^healthz/ready$"]
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 30)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
@@ -369,10 +389,30 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
 }
 
+# JSON lines by default under production settings (one object per line: time, level,
+# logger, message, request_id, and task_id/task_name in a worker; python-json-logger,
+# docs/SECURITY.md "Logs"); LOG_FORMAT=text for people reading a terminal.
+LOG_FORMAT = env.str("LOG_FORMAT", default="text" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "core.requestid.RequestIdFilter"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(levelname)s %(name)s %(message)s %(request_id)s",
+            "rename_fields": {"levelname": "level", "name": "logger"},
+            "timestamp": "time",  # ISO 8601 in UTC
+        },
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "json" if LOG_FORMAT == "json" else "text",
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
@@ -382,3 +422,15 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
     },
 }
+
+# Error reporting (Sentry), off unless SENTRY_DSN is set; events are scrubbed of answers,
+# notes, comments, e-mail addresses and request bodies before they leave (config/sentry.py).
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from config.sentry import sentry_init
+
+    sentry_init(
+        dsn=SENTRY_DSN,
+        environment=env.str("SENTRY_ENVIRONMENT", default="production"),
+        release=env.str("APP_VERSION", default="") or None,
+    )

@@ -9,6 +9,7 @@ from config import health
 urlpatterns = [
     path("", assessment_views.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
+    path("healthz/ready", health.ready, name="healthz_ready"),
     path("i18n/setlang/", account_views.set_language, name="set_language"),
     path("accounts/", include("accounts.urls")),
     path("assessments/", include("assessments.urls")),

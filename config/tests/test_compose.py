@@ -23,8 +23,8 @@ DOCKERFILE = ROOT / "Dockerfile"
 ENV_EXAMPLE = ROOT / ".env.production.example"
 SETTINGS_FILE = ROOT / "config" / "settings.py"
 
-SERVICES = {"postgres", "redis", "migrate", "web", "worker", "beat"}
-APP_SERVICES = ("migrate", "web", "worker", "beat")
+SERVICES = {"postgres", "redis", "migrate", "web", "worker", "beat", "backup"}
+APP_SERVICES = ("migrate", "web", "worker", "beat", "backup")
 
 # The environment variables config/settings.py reads that a deployment is expected to set.
 SETTINGS_ENV_VARS = frozenset(
@@ -54,6 +54,17 @@ SETTINGS_ENV_VARS = frozenset(
         "ASSOCIATION_NAME_ZH",
         "REMINDER_DAYS_BEFORE",
         "REMINDER_FIRST_HOUR",
+        "LOG_FORMAT",
+        "HEALTHZ_TOKEN",
+        "HEARTBEAT_SECONDS",
+        "HEARTBEAT_MAX_AGE",
+        "SENTRY_DSN",
+        "SENTRY_ENVIRONMENT",
+        "APP_VERSION",
+        "BACKUP_DIR",
+        "BACKUP_KEEP",
+        "API_THROTTLE_RATE",
+        "API_TOKEN_MAX_DAYS",
     }
 )
 # Read by docker compose itself (substituted into docker-compose.yml), not by the settings.
@@ -259,6 +270,29 @@ def test_beat_sends_the_periodic_tasks_for_the_config_app(services: dict[str, An
     assert "reports.tasks.publish_peer_releases_task" in tasks
     # One beat only: replicas would send every periodic task several times.
     assert services["beat"].get("deploy", {}).get("replicas", 1) == 1
+
+
+def test_backup_runs_daily_with_retention_into_its_own_volume(services: dict[str, Any]) -> None:
+    backup = services["backup"]
+    text = " ".join(backup["command"])
+    assert "manage.py backup" in text and "--keep" in text and "sleep 86400" in text
+    target = option(text.split(), "--dir")
+    assert target and is_named_volume(mounts(backup)[target])
+    # The files it archives: the same volume web and worker write, read-only here.
+    media_root = environment(backup)["MEDIA_ROOT"]
+    assert mounts(backup)[media_root] == mounts(services["worker"])[media_root]
+    assert any(
+        str(v).endswith(":ro") and str(v).split(":")[1] == media_root
+        for v in backup.get("volumes", [])
+    )
+    assert depends_on(backup).get("postgres") == "service_healthy"
+    assert backup.get("restart") == "unless-stopped"
+
+
+def test_the_image_has_a_pg_dump_of_the_servers_major_version(services: dict[str, Any]) -> None:
+    # Debian bookworm's postgresql-client is 15; pg_dump refuses a newer server.
+    assert "postgresql-client-15" in apt_installed()
+    assert str(services["postgres"]["image"]).split(":")[1].split(".")[0] == "15"
 
 
 def test_migrate_migrates_then_loads_the_framework(services: dict[str, Any]) -> None:

@@ -257,6 +257,11 @@ class Stack:
             "CSRF_COOKIE_SECURE": "false",
             "SECURE_SSL_REDIRECT": "false",
             "PYTHONUNBUFFERED": "1",
+            # A heartbeat every 2 s, stale after 10 s, so the readiness test is quick
+            # (production: 15 s and 60 s; config/health.py).
+            "HEARTBEAT_SECONDS": "2",
+            "HEARTBEAT_MAX_AGE": "10",
+            "LOG_FORMAT": "json",
         }
 
     def spawn(self, name: str, cmd: list[str], env: dict[str, str] | None = None) -> Proc:
@@ -324,6 +329,13 @@ class Stack:
         return self.spawn(
             f"worker-{name}", cmd, env=self.env(database_url=None, broker_url=broker_url)
         )
+
+    def beat(self, *, broker_url: str) -> Proc:
+        cmd = [
+            sys.executable, "-m", "celery", "-A", "config", "beat", "--loglevel", "INFO",
+            "--schedule", str(self.dir / "celerybeat-schedule"),
+        ]  # fmt: skip
+        return self.spawn("beat", cmd, env=self.env(database_url=None, broker_url=broker_url))
 
     def teardown(self) -> None:
         for proc in reversed(self.procs):

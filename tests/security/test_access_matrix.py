@@ -159,6 +159,12 @@ TABLE: dict[str, Row] = {
     "healthz": Row(none,
         get=     "200    200    200    200    200    200    200",
         post=    "405    405    405    405    405    405    405"),
+    # Loopback callers no proxy relayed, or the HEALTHZ_TOKEN; a login changes nothing.
+    # (Allowed callers: config/tests/test_ready.py.)
+    "healthz_ready": Row(none,
+        get=     "403    403    403    403    403    403    403",
+        post=    "405    405    405    405    405    405    405",
+        headers={"X-Forwarded-For": "203.0.113.9"}),
     "set_language": Row(none,
         get=     "405    405    405    405    405    405    405",
         post=    "302    302+w  302+w  302+w  302+w  302+w  302+w",
