@@ -92,3 +92,12 @@ def can_add_contact(*, user: Person | None, issuer: Issuer) -> bool:
 def can_resend_invitation(*, user: Person | None) -> bool:
     """Send an invitation again, to one contact or to all not yet accepted: admins."""
     return is_admin(user)
+
+
+# --- the second factor ---------------------------------------------------------------------
+
+
+def can_reset_second_factor(*, user: Person | None) -> bool:
+    """Remove someone else's second factor after they lost it (audited, e-mailed):
+    association admins. `services.second_factor_reset` refuses one's own."""
+    return is_admin(user)

@@ -1,14 +1,28 @@
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserChangeForm as BaseUserChangeForm
 from django.contrib.auth.forms import UserCreationForm as BaseUserCreationForm
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.models import WebAuthnAttestation, WebAuthnCredential
 
 from core.admin import ReadOnlyAdmin
 
 from .models import AccountEvent, Issuer, Membership, User
+from .services import second_factor_reset
+
+# Second-factor devices are not edited in the admin: there only the audited reset (the
+# "Reset the second factor" action on people), never a quiet way to give someone a device
+# whose secret the admin knows.
+for _model in (TOTPDevice, WebAuthnCredential, WebAuthnAttestation):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
 
 
 class UserCreationForm(BaseUserCreationForm):
@@ -82,6 +96,38 @@ class UserAdmin(BaseUserAdmin):
         ),
     )
     readonly_fields = ("last_login", "date_joined")
+    actions = ("second_factor_reset",)
+
+    @admin.action(description=_("Reset the second factor (lost device)"))
+    def second_factor_reset(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        """The audited reset (accounts.services.second_factor_reset): the person is
+        e-mailed, signed out everywhere, and enrols again at their next sign-in."""
+        done = 0
+        for person in queryset:
+            if person.pk == request.user.pk:
+                self.message_user(
+                    request,
+                    _("You cannot reset your own second factor: ask another admin."),
+                    messages.ERROR,
+                )
+                continue
+            try:
+                second_factor_reset(user=person, by=request.user, request=request)  # type: ignore[arg-type]
+            except PermissionDenied:
+                self.message_user(request, _("Only association admins reset it."), messages.ERROR)
+                return
+            done += 1
+        if done:
+            self.message_user(
+                request,
+                ngettext(
+                    "Second factor reset for %(count)d person; they were told by e-mail.",
+                    "Second factor reset for %(count)d people; they were told by e-mail.",
+                    done,
+                )
+                % {"count": done},
+                messages.SUCCESS,
+            )
 
 
 @admin.register(Issuer)

@@ -123,3 +123,41 @@ class InviteColleagueForm(forms.Form):
         # Whether the address already has an account is deliberately not said here
         # (accounts.services.colleague_invite): the answer is the same either way.
         return str(self.cleaned_data["email"]).strip().lower()
+
+
+class SecondFactorForm(forms.Form):
+    """The code asked for after the password: from the authenticator app, or a recovery
+    code."""
+
+    code = forms.CharField(
+        label=_("Code from your authenticator app, or a recovery code"),
+        max_length=32,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "autofocus": True,
+                "autocapitalize": "none",
+                "spellcheck": "false",
+            }
+        ),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(_("Verify"))
+
+
+class AuthenticatorConfirmForm(forms.Form):
+    """The first code of a newly added authenticator app, which confirms it."""
+
+    code = forms.CharField(
+        label=_("The 6-digit code your app shows"),
+        max_length=8,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(_("Add the app"))

@@ -1,10 +1,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
+
+from . import mfa
+from .models import User
 
 LANGUAGE_CODES = {code for code, _name in settings.LANGUAGES}
 
@@ -42,3 +46,34 @@ class UserLanguageMiddleware:
                     samesite=settings.LANGUAGE_COOKIE_SAMESITE,  # type: ignore[arg-type]  # "Lax"
                 )
         return response
+
+
+class SecondFactorMiddleware:
+    """Before every view: a signed-in person who owes a second factor and has not given it
+    reaches only views marked `mfa.second_factor_exempt` (accounts/mfa.py). In
+    `process_view`, so the Django admin's views and any API's are covered as the app's
+    are, and nothing needs remembering when a view is added."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self,
+        request: HttpRequest,
+        view_func: Callable[..., Any],
+        view_args: Any,
+        view_kwargs: Any,
+    ) -> HttpResponse | None:
+        user = request.user
+        if not isinstance(user, User) or not user.is_authenticated:
+            return None
+        verified = mfa.is_verified(request)
+        # What django-otp's own middleware would set (django-otp-webauthn asks for it).
+        user.is_verified = lambda: verified  # type: ignore[attr-defined]
+        if verified or mfa.is_exempt(view_func):
+            return None
+        owed = mfa.session_owed(request, user)
+        return None if owed == mfa.Owed.NOTHING else mfa.refusal(request, owed)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
@@ -10,6 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
+from django_otp.models import Device
 
 
 class Board(models.TextChoices):
@@ -158,7 +160,7 @@ class UserManager(BaseUserManager["User"]):
         return self.get(email__iexact=username or "")
 
 
-class User(AbstractBaseUser, PermissionsMixin):
+class User(AbstractBaseUser, PermissionsMixin):  # type: ignore[django-manager-missing]  # django-otp is untyped
     email = models.EmailField(_("e-mail address"), unique=True)
     full_name = models.CharField(_("full name"), max_length=150, blank=True)
     role = models.CharField(_("role"), max_length=32, choices=Role.choices)
@@ -417,3 +419,55 @@ class AccountEvent(models.Model):
     @property
     def kind_label(self) -> str:
         return str(AccountEventKind(self.kind).label)
+
+
+class RecoveryCodes(Device):
+    """A person's recovery codes, as one django-otp device: each code signs in once.
+
+    Only salted SHA-256 digests are stored (`RecoveryCode`); the codes themselves are shown
+    once, when issued (`accounts.services.recovery_codes_issue`). django-otp's own
+    StaticDevice keeps its tokens in plain text, hence this model. A fast hash is enough
+    here: a code is 50 random bits, not a password a person chose.
+    """
+
+    user = models.ForeignKey(
+        "accounts.User", on_delete=models.CASCADE, related_name="recovery_codes"
+    )
+    salt = models.CharField(max_length=32)
+
+    class Meta(Device.Meta):
+        verbose_name = _("recovery codes")
+        verbose_name_plural = _("recovery codes")
+        constraints = [
+            models.UniqueConstraint(fields=["user"], name="recovery_codes_one_per_user"),
+        ]
+
+    def digest(self, code: str) -> str:
+        normalised = "".join(code.split()).replace("-", "").lower()
+        return hashlib.sha256(f"{self.salt}:{normalised}".encode()).hexdigest()
+
+    def verify_token(self, token: object) -> bool:
+        """Use one unused code up; atomic, so a code works once even when sent twice."""
+        if not isinstance(token, str) or not token.strip():
+            return False
+        used = self.codes.filter(digest=self.digest(token), used_at__isnull=True).update(
+            used_at=timezone.now()
+        )
+        return used == 1
+
+    def remaining(self) -> int:
+        return self.codes.filter(used_at__isnull=True).count()
+
+
+class RecoveryCode(models.Model):
+    device = models.ForeignKey(RecoveryCodes, on_delete=models.CASCADE, related_name="codes")
+    digest = models.CharField(max_length=64)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["device", "digest"], name="recovery_code_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.device_id} {'used' if self.used_at else 'unused'}"

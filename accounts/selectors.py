@@ -9,7 +9,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from .models import AccountEvent, Issuer, Membership, Role, User
+from .models import AccountEvent, Issuer, Membership, RecoveryCodes, Role, User
 
 
 @dataclass(frozen=True)
@@ -212,4 +212,33 @@ def account_events_of(*, user: User, limit: int = 50) -> list[AccountEvent]:
         AccountEvent.objects.filter(user=user)
         .select_related("actor")
         .order_by("-created_at", "-pk")[:limit]
+    )
+
+
+@dataclass(frozen=True)
+class SecondFactorStatus:
+    """What the account page says about a person's second factor."""
+
+    required: bool
+    devices: list[Any]  # confirmed apps and security keys (django-otp devices)
+    recovery_left: int | None  # None: no recovery codes issued
+
+    @property
+    def enrolled(self) -> bool:
+        return bool(self.devices)
+
+
+def second_factor_status(*, user: User) -> SecondFactorStatus:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+    from django_otp_webauthn.models import WebAuthnCredential
+
+    from .mfa import required_for
+
+    apps = list(TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk"))
+    keys = list(WebAuthnCredential.objects.filter(user=user, confirmed=True).order_by("pk"))
+    recovery = RecoveryCodes.objects.filter(user=user).first()
+    return SecondFactorStatus(
+        required=required_for(user),
+        devices=[*apps, *keys],
+        recovery_left=recovery.remaining() if recovery is not None else None,
     )

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import datetime
 import logging
+import secrets
+import time
 from collections.abc import Iterable, Mapping
 from functools import partial
 from importlib import import_module
@@ -18,12 +20,31 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django_otp.models import Device
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core.mail import mail_send
 from core.models import EmailKind
 
-from .access import can_add_contact, can_invite_colleague, can_resend_invitation, is_admin
-from .models import AccountEvent, AccountEventKind, Issuer, Membership, MembershipRole, User
+from . import mfa
+from .access import (
+    can_add_contact,
+    can_invite_colleague,
+    can_resend_invitation,
+    can_reset_second_factor,
+    is_admin,
+)
+from .models import (
+    AccountEvent,
+    AccountEventKind,
+    Issuer,
+    Membership,
+    MembershipRole,
+    RecoveryCode,
+    RecoveryCodes,
+    User,
+)
 from .throttle import client_ip
 
 logger = logging.getLogger(__name__)
@@ -341,3 +362,179 @@ def user_sessions_end(*, user: User) -> int:
         # Through the store, so that cached_db also drops its cached copy.
         store_class(session_key=key).delete()
     return len(keys)
+
+
+# --- the second factor (accounts/mfa.py) -----------------------------------------------------
+
+RECOVERY_CODE_COUNT = 10
+# 31 letters and digits without look-alikes (0/o, 1/l/i): ten of them are ~50 random bits.
+RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+
+
+class SecondFactorNeeded(ValueError):
+    """The person must keep a second factor: their last one cannot be removed."""
+
+
+@transaction.atomic
+def totp_enrolment_confirm(
+    *, user: User, key: str, code: str, request: Any = None
+) -> tuple[TOTPDevice, list[str] | None]:
+    """Add an authenticator app whose secret `key` (hex) the person was shown, once the
+    app's current `code` proves they set it up; a wrong code raises ValueError and stores
+    nothing. Returns the device and, when the person had no recovery codes, a new set (to
+    be shown once)."""
+    if not user.is_active:
+        raise PermissionDenied
+    totp = TOTP(bytes.fromhex(key))
+    totp.time = time.time()
+    code = code.strip()
+    if not code.isdigit() or not totp.verify(int(code), tolerance=1):
+        raise ValueError(code)
+    device = TOTPDevice.objects.create(
+        user=user, name="app", key=key, confirmed=True, last_t=totp.t(), drift=totp.drift
+    )
+    account_event_record(
+        user=user, kind=AccountEventKind.MFA_ENROLLED, detail={"device": "app"}, request=request
+    )
+    return device, _first_recovery_codes(user=user, request=request)
+
+
+def _first_recovery_codes(*, user: User, request: Any) -> list[str] | None:
+    if mfa.has_recovery_codes(user):
+        return None
+    return recovery_codes_issue(user=user, request=request)
+
+
+def second_factor_added(*, user: User, device: Device, request: Any = None) -> None:
+    """A security key was registered (by django-otp-webauthn): into the audit trail. The
+    page then asks for the first recovery codes (`views.mfa_recovery_codes`, `first`), so
+    they are shown in a page of their own rather than lost in a JSON answer."""
+    if device.user_id != user.pk:
+        raise PermissionDenied
+    account_event_record(
+        user=user, kind=AccountEventKind.MFA_ENROLLED, detail={"device": "key"}, request=request
+    )
+
+
+@transaction.atomic
+def recovery_codes_issue(*, user: User, request: Any = None) -> list[str]:
+    """A new set of recovery codes (any earlier set stops working); returns them in plain
+    text, the only time they exist outside the person's hands."""
+    if not user.is_active:
+        raise PermissionDenied
+    device, _created = RecoveryCodes.objects.get_or_create(
+        user=user, defaults={"name": "recovery", "confirmed": True}
+    )
+    device.salt = secrets.token_hex(16)
+    device.confirmed = True
+    device.save(update_fields=["salt", "confirmed"])
+    device.codes.all().delete()
+    codes = []
+    for _n in range(RECOVERY_CODE_COUNT):
+        raw = "".join(secrets.choice(RECOVERY_ALPHABET) for _i in range(10))
+        codes.append(f"{raw[:5]}-{raw[5:]}")
+    RecoveryCode.objects.bulk_create(
+        RecoveryCode(device=device, digest=device.digest(code)) for code in codes
+    )
+    account_event_record(
+        user=user,
+        kind=AccountEventKind.RECOVERY_CODES_ISSUED,
+        detail={"count": len(codes)},
+        request=request,
+    )
+    return codes
+
+
+def second_factor_check(*, user: User, code: str, request: Any) -> Device | None:
+    """The device that accepts `code` (an app's code or a recovery code, each once), or
+    None: then the failure is audited and counted by the login lockout (django-axes)."""
+    code = code.strip()
+    device = _second_factor_match(user=user, code=code)
+    if device is None:
+        second_factor_failed(user=user, request=request)
+        return None
+    if isinstance(device, RecoveryCodes):
+        account_event_record(
+            user=user,
+            kind=AccountEventKind.RECOVERY_CODE_USED,
+            detail={"remaining": device.remaining()},
+            request=request,
+        )
+    return device
+
+
+def second_factor_failed(*, user: User, request: Any) -> None:
+    """A wrong code or a refused key: in the audit trail, and one more failed login of
+    that account from that address for django-axes."""
+    account_event_record(user=user, kind=AccountEventKind.MFA_FAILED, request=request)
+    mfa.failure_count(request, user)
+
+
+@transaction.atomic
+def _second_factor_match(*, user: User, code: str) -> Device | None:
+    if not user.is_active or not code:
+        return None
+    if code.isdigit() and len(code) <= 8:  # an app's code; recovery codes are 10 long
+        apps = TOTPDevice.objects.devices_for_user(user, confirmed=True).select_for_update()
+        for app in apps:
+            if app.verify_token(code):
+                return app
+        return None
+    recovery = RecoveryCodes.objects.filter(user=user, confirmed=True).first()
+    return recovery if recovery is not None and recovery.verify_token(code) else None
+
+
+@transaction.atomic
+def second_factor_remove(*, user: User, device: Device, request: Any = None) -> None:
+    """The person removes one of their apps or keys. Someone who must use a second factor
+    keeps at least one; recovery codes go with the last one (they back up a device)."""
+    if device.user_id != user.pk or isinstance(device, RecoveryCodes) or not user.is_active:
+        raise PermissionDenied
+    others = [
+        d
+        for d in mfa.devices_of(user)
+        if not isinstance(d, RecoveryCodes) and d.persistent_id != device.persistent_id
+    ]
+    if not others and mfa.required_for(user):
+        raise SecondFactorNeeded(device.persistent_id)
+    kind = "app" if isinstance(device, TOTPDevice) else "key"
+    device.delete()
+    if not others:
+        RecoveryCodes.objects.filter(user=user).delete()
+    account_event_record(
+        user=user, kind=AccountEventKind.MFA_REMOVED, detail={"device": kind}, request=request
+    )
+
+
+@transaction.atomic
+def second_factor_reset(*, user: User, by: User, request: Any = None) -> None:
+    """An association admin removes every device of someone who lost theirs: audited, the
+    person's sessions end (they sign in again and enrol anew) and they are told by e-mail,
+    so a reset is never silent. Nobody resets their own."""
+    if not can_reset_second_factor(user=by) or user.pk == by.pk:
+        raise PermissionDenied
+    for device in mfa.devices_of(user):
+        device.delete()
+    account_event_record(user=user, kind=AccountEventKind.MFA_RESET, actor=by, request=request)
+    user_sessions_end(user=user)
+    transaction.on_commit(partial(_second_factor_reset_mail, user=user, by=by), robust=True)
+
+
+def _second_factor_reset_mail(*, user: User, by: User) -> None:
+    root = settings.SITE_URL.rstrip("/")
+    try:
+        mail_send(
+            to=user.email,
+            kind=EmailKind.SECOND_FACTOR_RESET,
+            template="accounts/email/mfa_reset",
+            context={
+                "recipient_name": user.full_name,
+                "by": by.display_name,
+                "when": timezone.now(),
+                "login": root + reverse("login"),
+            },
+            language=user.language,
+            user_id=user.pk,
+        )
+    except Exception as exc:  # noqa: BLE001 - logged as failed by mail_send
+        logger.warning("second-factor reset e-mail to user %s failed: %s", user.pk, exc)

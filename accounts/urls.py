@@ -3,6 +3,7 @@ from django.urls import path, reverse_lazy
 
 from . import views
 from .forms import EmailAuthenticationForm, StyledPasswordResetForm, StyledSetPasswordForm
+from .mfa import second_factor_exempt
 
 urlpatterns = [
     path("team/", views.team, name="team"),
@@ -16,7 +17,33 @@ urlpatterns = [
         ),
         name="login",
     ),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/", second_factor_exempt(auth_views.LogoutView.as_view()), name="logout"),
+    # The second factor (accounts/mfa.py).
+    path("mfa/", views.mfa_verify, name="mfa_verify"),
+    path("mfa/enrol/", views.mfa_enrol, name="mfa_enrol"),
+    path("mfa/recovery-codes/", views.mfa_recovery_codes, name="mfa_recovery_codes"),
+    path("mfa/remove/", views.mfa_remove, name="mfa_remove"),
+    # Security keys: django-otp-webauthn's JSON views (static/js/security-key.js).
+    path(
+        "mfa/key/register/begin/",
+        second_factor_exempt(views.KeyRegisterBegin.as_view()),
+        name="mfa_key_register_begin",
+    ),
+    path(
+        "mfa/key/register/complete/",
+        second_factor_exempt(views.KeyRegisterComplete.as_view()),
+        name="mfa_key_register_complete",
+    ),
+    path(
+        "mfa/key/verify/begin/",
+        second_factor_exempt(views.KeyVerifyBegin.as_view()),
+        name="mfa_key_verify_begin",
+    ),
+    path(
+        "mfa/key/verify/complete/",
+        second_factor_exempt(views.KeyVerifyComplete.as_view()),
+        name="mfa_key_verify_complete",
+    ),
     path(
         "password-reset/",
         auth_views.PasswordResetView.as_view(

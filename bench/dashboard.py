@@ -148,6 +148,7 @@ def measure(size: int, args: argparse.Namespace) -> list[tuple[str, ...]]:
 
     from accounts.models import Role, User
     from assessments.models import ScoreSnapshot
+    from assessments.tests.factories import second_factor_given
     from devdata.market import SLUG_PREFIX, generated_issuers
     from reports.benchmarks import peer_benchmarks
     from reports.services import snapshot_load
@@ -159,6 +160,7 @@ def measure(size: int, args: argparse.Namespace) -> list[tuple[str, ...]]:
     )
     client = Client()
     client.force_login(admin)
+    second_factor_given(client, admin)  # association staff: as after the code page
     url = f"/cohorts/{SLUG_PREFIX}{args.year}/"
     rows: list[tuple[str, ...]] = []
     gen_text = "-" if gen is None else f"{gen:.1f}"

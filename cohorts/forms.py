@@ -34,6 +34,7 @@ class CohortForm(forms.ModelForm):
             "closes_on",
             "status",
             "reviewers",
+            "mfa_required_for_leads",
         ]
         widgets = {
             "opens_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
@@ -41,6 +42,10 @@ class CohortForm(forms.ModelForm):
             "reviewers": forms.CheckboxSelectMultiple,
         }
         help_texts = {
+            "mfa_required_for_leads": _(
+                "The lead of every company in this round must then sign in with a second "
+                "factor (an authenticator app or a security key), as association staff do."
+            ),
             "slug": _("Short name used in addresses and file names, e.g. members-2027."),
         }
 

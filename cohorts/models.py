@@ -37,6 +37,10 @@ class Cohort(models.Model):
         related_name="reviewed_cohorts",
         limit_choices_to={"role": "association_reviewer"},
     )
+    # Read by accounts.mfa.required_for (through the issuers' assessments, by lookup).
+    mfa_required_for_leads = models.BooleanField(
+        _("second factor required for issuer leads"), default=False
+    )
 
     class Meta:
         ordering = ["-year", "slug"]

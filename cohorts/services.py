@@ -34,7 +34,16 @@ def enrolment_open_check(*, cohort: Cohort) -> None:
         )
 
 
-EDITABLE = ("name_en", "name_zh", "slug", "year", "opens_on", "closes_on", "status")
+EDITABLE = (
+    "name_en",
+    "name_zh",
+    "slug",
+    "year",
+    "opens_on",
+    "closes_on",
+    "status",
+    "mfa_required_for_leads",
+)
 ISSUER_DETAILS = ("name_en", "name_zh", "industry", "board")
 
 
@@ -51,10 +60,12 @@ def cohort_create(
     closes_on: date,
     status: str,
     reviewers: Iterable[User] = (),
+    mfa_required_for_leads: bool = False,
 ) -> Cohort:
     if not access.can_create_cohort(user=user):
         raise PermissionDenied
     cohort = Cohort(
+        mfa_required_for_leads=mfa_required_for_leads,
         name_en=name_en,
         name_zh=name_zh,
         slug=slug,

@@ -7,6 +7,7 @@ Celery tasks run eagerly in the web process, so `make run` needs nothing install
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from celery.schedules import crontab
@@ -51,6 +52,10 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "axes",
     "csp",
+    # The second factor (accounts/mfa.py): authenticator apps and security keys.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp_webauthn",
     "core",
     "accounts",
     "assessments",
@@ -78,6 +83,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.UserLanguageMiddleware",
+    # After sign-in, someone who owes a second factor reaches only its pages (accounts/mfa.py).
+    "accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes requires: it turns a locked-out login into the lockout page.
@@ -292,7 +299,10 @@ CELERY_BEAT_SCHEDULE = {
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))
-AXES_RESET_ON_SUCCESS = True
+# Not on the password alone: wrong second-factor codes count on the same (e-mail, address)
+# key, so the count is cleared only once sign-in is complete (accounts.mfa), or a password
+# holder could guess codes without end, a few between each password login.
+AXES_RESET_ON_SUCCESS = False
 AXES_LOCKOUT_CALLABLE = "accounts.views.lockout"
 # The login form posts the e-mail address as "username" (Django's AuthenticationForm), not
 # as the model's USERNAME_FIELD, which axes would otherwise look for.
@@ -302,6 +312,34 @@ AXES_CLIENT_IP_CALLABLE = "accounts.throttle.client_ip"
 # Reverse proxies in front of the app that append the client address to X-Forwarded-For.
 # 0 (default): the header is ignored, since anybody can send it.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
+# The second factor (accounts/mfa.py, docs/SECURITY.md "Second factor").
+# django-axes is the one lockout for wrong codes too; django-otp's own per-device back-off
+# would make a person wait between two typos with no message.
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="AI Readiness")
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# Whether a signed-in person owes a second factor is re-read this often (seconds): a lead
+# whose cohort starts to require one is asked for it within this time.
+MFA_RECHECK_SECONDS = env.int("MFA_RECHECK_SECONDS", default=300)
+# Security keys and passkeys (django-otp-webauthn): only as a second factor, never instead
+# of the password. The relying party is the site's host name (SITE_URL), and the browser
+# must be on one of the allowed origins: https, or http://localhost while developing (an IP
+# address such as 127.0.0.1 cannot be a relying party, so the quick start's keys need
+# http://localhost:8000/).
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+OTP_WEBAUTHN_RP_NAME = OTP_TOTP_ISSUER
+_site = urlsplit(SITE_URL)
+_site_is_key_origin = _site.scheme == "https" or _site.hostname == "localhost"
+OTP_WEBAUTHN_RP_ID = env.str(
+    "WEBAUTHN_RP_ID", default=_site.hostname if _site_is_key_origin else "localhost"
+)
+OTP_WEBAUTHN_ALLOWED_ORIGINS = env.list(
+    "WEBAUTHN_ORIGINS",
+    default=[
+        f"{_site.scheme}://{_site.netloc}" if _site_is_key_origin else "http://localhost:8000"
+    ],
+)
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

@@ -21,6 +21,7 @@ class EmailKind(models.TextChoices):
     ENROLLED = "enrolled", _("Enrolled in a new round")
     WITHDRAWN = "withdrawn", _("Withdrawn from a round")
     EXTENSION = "extension", _("Deadline extended")
+    SECOND_FACTOR_RESET = "mfa_reset", _("Second factor reset")
     OTHER = "other", _("Other")
 
 

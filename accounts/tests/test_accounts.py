@@ -146,11 +146,10 @@ def test_stock_code_constraint_in_the_database():
 
 
 def test_django_admin_is_usable_by_association_admins(framework):
-    from assessments.tests.factories import association_admin
+    from assessments.tests.factories import association_admin, client_for
 
-    client = Client()
     admin = association_admin()
-    client.login(request=login_request(), username=admin.email, password=PASSWORD)
+    client = client_for(admin)  # password and second factor
     lead()
     for url in (
         "/admin/",

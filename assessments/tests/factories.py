@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from typing import cast
 
@@ -7,8 +8,12 @@ import factory
 from django.http import HttpRequest
 from django.test import Client, RequestFactory
 from django.utils import timezone
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from factory.django import DjangoModelFactory
 
+from accounts.mfa import required_for
 from accounts.models import (
     Board,
     EmployeeBand,
@@ -101,10 +106,44 @@ def login_request() -> HttpRequest:
 
 
 def client_for(user: User) -> Client:
-    """A test client logged in as `user` (through the real login, not force_login)."""
+    """A test client logged in as `user` (through the real login, not force_login), with
+    the second factor given when the person must have one (`second_factor_given`)."""
     client = Client()
     assert client.login(request=login_request(), username=user.email, password=PASSWORD)
+    if required_for(user):
+        second_factor_given(client, user)
     return client
+
+
+def totp_code(device: TOTPDevice) -> str:
+    """The code the person's authenticator app shows now, or the next one when the current
+    was already used (django-otp accepts each time step once, one step either side)."""
+    if device.pk is not None:
+        device.refresh_from_db()
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time()
+    if totp.t() <= device.last_t:
+        totp.time += (device.last_t + 1 - totp.t()) * device.step
+    return f"{totp.token():0{device.digits}d}"
+
+
+def authenticator_for(user: User) -> TOTPDevice:
+    """A confirmed authenticator app of the person's (as if enrolled)."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="app", confirmed=True)
+    return device
+
+
+def second_factor_given(client: Client, user: User) -> None:
+    """The session as the second-factor page leaves it once a code was right
+    (`accounts.mfa.session_verify`: django-otp's verified device in the session), for
+    tests about anything else. The pages themselves are tested through HTTP in
+    accounts/tests/test_mfa.py and in the browser (tests/browser/test_mfa_browser.py)."""
+    device = authenticator_for(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
 
 
 def answer_mandatory(

@@ -143,6 +143,7 @@ TABLE: dict[str, dict[str, str]] = {
     "can_export_personal_data": {"-": ADMIN},
     "can_use_api":            {"-": SIGNED_IN},
     "can_anonymise_person":     {"-": ADMIN},
+    "can_reset_second_factor": {"-": ADMIN},
 }
 # fmt: on
 

@@ -249,6 +249,37 @@ def test_post_after_session_expiry_is_kept_and_saved_after_login(ctx):
     assert (answer.level, answer.note) == (3, "typed before the timeout")
 
 
+def test_a_parked_save_is_replayed_after_the_second_factor_too(ctx):
+    """A lead who added an authenticator app: password, then the code, then the step page
+    replays what was typed before the session expired."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from .factories import authenticator_for, totp_code
+
+    the_lead, assessment, fw = ctx
+    device: TOTPDevice = authenticator_for(the_lead)
+    item = first(fw, "maturity")
+    client = Client()
+    data = step_post(fw, "profit", {item.code: "4"})
+    data[f"{item.code}__note"] = "typed before the timeout, replayed after the code"
+    response = client.post(step_url(assessment), data)
+    assert response.status_code == 302 and reverse("login") in response["Location"]
+    response = client.post(
+        reverse("login") + "?next=" + step_url(assessment),
+        {"username": the_lead.email, "password": PASSWORD},
+    )
+    assert response["Location"] == step_url(assessment)
+    response = client.get(step_url(assessment))  # the code comes first
+    assert response["Location"].startswith(reverse("mfa_verify"))
+    assert stored(assessment, item.code).version == 0
+    response = client.post(response["Location"], {"code": totp_code(device)})
+    assert response["Location"] == step_url(assessment)
+    response = client.get(step_url(assessment), follow=True)
+    assert "session had expired" in response.content.decode()
+    answer = stored(assessment, item.code)
+    assert (answer.level, answer.note) == (4, "typed before the timeout, replayed after the code")
+
+
 def test_the_longest_real_step_is_kept_but_a_bulk_post_is_not(ctx):
     """Anyone can make an anonymous session: only what a respondent could have typed is
     parked for replay, and the largest real step (every note full of Chinese) fits."""

@@ -16,6 +16,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from accounts.mfa import required_for
 from accounts.models import User
 from assessments import selectors, services
 from assessments.tests.factories import (
@@ -24,6 +25,7 @@ from assessments.tests.factories import (
     association_admin,
     lead,
     reviewer,
+    second_factor_given,
     submit_answered,
 )
 
@@ -114,6 +116,8 @@ def browser(user: User | None) -> tuple[Client, str]:
     client = Client(enforce_csrf_checks=True)
     if user is not None:
         client.force_login(user)
+        if required_for(user):
+            second_factor_given(client, user)
     assert client.get(reverse("password_reset")).status_code == 200  # a page with a form
     return client, client.cookies[settings.CSRF_COOKIE_NAME].value
 
@@ -247,4 +251,6 @@ def test_action_endpoints_refuse_get(world, name):
     case = world[name]
     client = Client()
     client.force_login(case.user)
+    if required_for(case.user):
+        second_factor_given(client, case.user)
     assert client.get(case.url).status_code == 405

@@ -15,7 +15,7 @@ from django.conf import settings
 from config.tests.test_settings_and_health import run_fresh
 
 ROOT = Path(__file__).resolve().parents[2]
-COMMANDS = ("seed_demo", "generate_market")
+COMMANDS = ("seed_demo", "generate_market", "demo_totp")
 PRODUCTION = {
     "DEBUG": "false",
     "SECRET_KEY": secrets.token_urlsafe(64),

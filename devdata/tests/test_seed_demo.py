@@ -83,3 +83,25 @@ def test_render_report_works_on_the_demo_data(tmp_path):
             stdout=StringIO(),
         )
         assert out.read_bytes().startswith(b"%PDF")
+
+
+@override_settings(DEBUG=True)
+def test_the_demo_staff_sign_in_with_the_printed_second_factor():
+    """The printed demo logins still work: the admin (and reviewer) type the code that
+    `demo_totp` prints, as the demo's authenticator app would show it."""
+    from django.test import Client
+    from django.urls import reverse
+
+    out = StringIO()
+    call_command("seed_demo", "--peers", "0", stdout=out)
+    assert "demo_totp" in out.getvalue() and "DEMODEMO" in out.getvalue()
+    for email in ("admin@example.org", "reviewer@example.org"):
+        client = Client()
+        response = client.post(reverse("login"), {"username": email, "password": "demo-pass-2026"})
+        assert response.status_code == 302
+        assert client.get("/")["Location"].startswith(reverse("mfa_verify"))
+        code = StringIO()
+        call_command("demo_totp", stdout=code)
+        response = client.post(reverse("mfa_verify"), {"code": code.getvalue().split()[0]})
+        assert response.status_code == 302
+        assert client.get("/").status_code == 200

@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
+from accounts.mfa import required_for
+from accounts.models import User
 from assessments import services
 from assessments.services import FRAMEWORK_DIR, framework_load
 from assessments.tests.factories import (
@@ -21,10 +23,12 @@ from assessments.tests.factories import (
     CohortFactory,
     IssuerFactory,
     association_admin,
+    authenticator_for,
     contributor,
     lead,
     reviewer,
     submit_answered,
+    totp_code,
 )
 from reports.releases import peer_releases_publish
 from reports.tests.conftest import submit_synthetic
@@ -50,10 +54,17 @@ def run_axe(page) -> list[dict]:
 
 
 def login(page, email: str) -> None:
+    """Password, then (association staff) the authenticator app's code."""
+    user = User.objects.get(email=email)
+    device = authenticator_for(user) if required_for(user) else None
     page.goto(page.base + "/accounts/login/")
     page.fill("input[name=username]", email)
     page.fill("input[name=password]", PASSWORD)
     page.press("input[name=password]", "Enter")
+    if device is not None:
+        page.wait_for_url("**/accounts/mfa/**")
+        page.fill("input[name=code]", totp_code(device))
+        page.press("input[name=code]", "Enter")
     page.wait_for_url(page.base + "/")
 
 

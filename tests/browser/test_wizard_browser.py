@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from accounts.mfa import required_for
+from accounts.models import User
 from assessments import selectors
 from assessments.models import Answer, Assessment, AssessmentStatus
 from assessments.services import framework_load
-from assessments.tests.factories import PASSWORD, lead
+from assessments.tests.factories import PASSWORD, authenticator_for, lead, totp_code
 from conftest import V1_PATH
 
 from .conftest import screenshot
@@ -16,10 +18,18 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def login(page, email):
+    """Sign in through the login page; someone who must use a second factor (association
+    staff) types their authenticator app's code on the next page, as a person would."""
+    user = User.objects.get(email=email)
+    device = authenticator_for(user) if required_for(user) else None
     page.goto(page.base + "/accounts/login/")
     page.fill("input[name=username]", email)
     page.fill("input[name=password]", PASSWORD)
     page.click("form input[type=submit]")
+    if device is not None:
+        page.wait_for_url("**/accounts/mfa/**")
+        page.fill("input[name=code]", totp_code(device))
+        page.click("form input[type=submit]")
     page.wait_for_url(page.base + "/")
 
 

@@ -20,6 +20,7 @@ from accounts.services import colleague_invite
 from api import services as api_services
 from assessments import services
 from assessments.services import Proposed
+from assessments.tests.factories import authenticator_for
 from cohorts import bulk, enrolment, exports
 from cohorts import services as cohort_services
 from cohorts.index_report import services as index_report_services
@@ -116,6 +117,28 @@ REFUSED: dict[str, tuple[Call, tuple[str, ...]]] = {
         ),
         # The lead adds only contributors (colleague_invite); admins any role.
         ("contributor_a", "lead_a", "lead_b", "reviewer_a", "reviewer_b"),
+    ),
+    # The second factor: only an admin resets someone's (never their own); one's devices
+    # are one's own to remove.
+    "second_factor_reset": (
+        lambda w, u: accounts_services.second_factor_reset(user=w.users["reviewer_a"], by=u),
+        ("contributor_a", "lead_a", "lead_b", "reviewer_a", "reviewer_b"),
+    ),
+    "second_factor_reset_own": (
+        lambda w, u: accounts_services.second_factor_reset(user=u, by=u),
+        ("admin",),
+    ),
+    "second_factor_remove": (
+        lambda w, u: accounts_services.second_factor_remove(
+            user=u, device=authenticator_for(w.users["reviewer_b"])
+        ),
+        ("contributor_a", "lead_a", "lead_b", "reviewer_a", "admin"),
+    ),
+    "second_factor_added": (
+        lambda w, u: accounts_services.second_factor_added(
+            user=u, device=authenticator_for(w.users["reviewer_b"])
+        ),
+        ("contributor_a", "lead_a", "lead_b", "reviewer_a", "admin"),
     ),
     "invitation_resend": (
         lambda w, u: accounts_services.invitation_resend(

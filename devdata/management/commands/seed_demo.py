@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import random
+from base64 import b32decode
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -8,6 +9,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import (
     Board,
@@ -33,6 +35,10 @@ DEMO_USERS = [
     ("lead@example.org", "Mei Chan (lead)", Role.ISSUER_LEAD),
     ("contributor@example.org", "Ka Ho Wong (contributor)", Role.ISSUER_CONTRIBUTOR),
 ]
+# The demo's association staff must use a second factor like real ones (accounts/mfa.py):
+# they get an authenticator app with this known secret. Add it to any authenticator app,
+# or print the current code with `manage.py demo_totp`.
+DEMO_TOTP_SECRET = "DEMO" * 8  # base32, 20 bytes
 DEMO_ISSUER_CODE = "90000"
 # The edition the demo company answered last year (frameworks/v1.yaml).
 FIRST_EDITION = "2026.1"
@@ -79,6 +85,11 @@ def _fill(
     return rows
 
 
+def demo_totp_key() -> str:
+    """The demo secret as django-otp stores it (hex)."""
+    return b32decode(DEMO_TOTP_SECRET).hex()
+
+
 class Command(BaseCommand):
     help = (
         "Create demo accounts, a demo issuer and ≥60 synthetic submitted peers. "
@@ -115,6 +126,11 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for email, _name, role in DEMO_USERS:
             self.stdout.write(f"  {role.label:<22} {email}")
+        self.stdout.write(
+            "The admin and the reviewer also need a code from an authenticator app: add the "
+            f"key {DEMO_TOTP_SECRET} to one, or run `DEBUG=true .venv/bin/python manage.py "
+            "demo_totp` for the current code."
+        )
 
     def _cohort(self, version: FrameworkVersion) -> Cohort:
         cohort, _ = Cohort.objects.get_or_create(
@@ -169,6 +185,12 @@ class Command(BaseCommand):
                     is_superuser=is_admin,
                 )
             users[role] = user
+            if role in (Role.ASSOCIATION_ADMIN, Role.ASSOCIATION_REVIEWER):
+                TOTPDevice.objects.get_or_create(
+                    user=user,
+                    name="demo app",
+                    defaults={"key": demo_totp_key(), "confirmed": True},
+                )
         return users
 
     def _demo_history(
