@@ -2,11 +2,13 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm as BasePasswordChangeForm
 from django.contrib.auth.forms import UserChangeForm as BaseUserChangeForm
 from django.contrib.auth.forms import UserCreationForm as BaseUserCreationForm
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -53,6 +55,21 @@ class UserChangeForm(BaseUserChangeForm):
         )
 
 
+class AdminPasswordChangeForm(BasePasswordChangeForm):
+    """Django's form, with its help text translated: Django 5.2 has no zh_Hant text for it
+    and writes its warning outside gettext."""
+
+    usable_password_help_text = format_lazy(  # type: ignore[assignment]  # lazy: per request
+        '{}<ul id="id_unusable_warning" class="messagelist"><li class="warning">{}</li></ul>',
+        _(
+            "Whether the user will be able to authenticate using a password or not. "
+            "If disabled, they may still be able to authenticate using other backends, "
+            "such as Single Sign-On or LDAP."
+        ),
+        _("If disabled, the current password for this user will be lost."),
+    )
+
+
 class MembershipInline(admin.TabularInline):
     """The issuers a person acts for. Shown, not edited: memberships change through the
     services (enrolment, invitations, acceptance); the person's `issuer` and `role`
@@ -72,6 +89,7 @@ class MembershipInline(admin.TabularInline):
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     form = UserChangeForm
+    change_password_form = AdminPasswordChangeForm
     inlines = (MembershipInline,)
     add_form = UserCreationForm
     ordering = ("email",)

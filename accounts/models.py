@@ -88,8 +88,10 @@ class Issuer(models.Model):
     employee_band = models.CharField(
         _("employees"), max_length=16, choices=EmployeeBand.choices, blank=True
     )
-    profile_confirmed_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    profile_confirmed_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("profile confirmed at")
+    )
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["stock_code"]
@@ -175,7 +177,7 @@ class User(AbstractBaseUser, PermissionsMixin):  # type: ignore[django-manager-m
     language = models.CharField(_("language"), max_length=8, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(_("staff status"), default=False)
-    date_joined = models.DateTimeField(default=timezone.now)
+    date_joined = models.DateTimeField(default=timezone.now, verbose_name=_("date joined"))
     # Set when the association anonymised the person (privacy.services.person_anonymise):
     # name and address are gone, and the person is shown as former staff of their issuer.
     anonymised_at = models.DateTimeField(_("anonymised"), null=True, blank=True)
@@ -348,7 +350,7 @@ class Membership(models.Model):
         indexes = [models.Index(fields=["issuer", "role"], name="membership_issuer_role")]
 
     def __str__(self) -> str:
-        return f"{self.user_id} @ {self.issuer_id} ({self.role})"
+        return f"{self.user} @ {self.issuer} ({self.get_role_display()})"
 
     @property
     def is_pending(self) -> bool:
@@ -414,7 +416,8 @@ class AccountEvent(models.Model):
         indexes = [models.Index(fields=["user", "-created_at"], name="account_event_user")]
 
     def __str__(self) -> str:
-        return f"{self.user_id} {self.kind} {self.created_at:%Y-%m-%d %H:%M}"
+        # The kind in words (the admin's titles): its code is no UI text.
+        return f"{self.user_id} {self.get_kind_display()} {self.created_at:%Y-%m-%d %H:%M}"
 
     @property
     def kind_label(self) -> str:

@@ -4,10 +4,13 @@ from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 
 from core.admin import ReadOnlyAdmin
 
 from .models import Assessment, FrameworkVersion, ScoreSnapshot
+from .selectors import framework_of
 
 
 @admin.register(FrameworkVersion)
@@ -33,9 +36,18 @@ class ScoreSnapshotAdmin(ReadOnlyAdmin):
         "assessment",
         "overall_score",
         "maturity_level",
-        "tier",
+        "tier_name",
         "completeness",
         "created_at",
     )
     list_select_related = ("assessment__issuer",)
-    exclude = ("result",)
+    # The stored JSON and the tier's code are no text for a reader: the tier is named in
+    # the reader's language, the scores are on the results page.
+    exclude = ("result", "shift_scores", "kpis", "tier")
+    readonly_fields = ("tier_name",)
+
+    @admin.display(description=_("tier"))
+    def tier_name(self, obj: ScoreSnapshot) -> str:
+        if not obj.tier:
+            return "—"
+        return framework_of(obj.framework).tier(obj.tier).name.get(get_language())

@@ -421,6 +421,18 @@ def _number_text(value: Decimal, decimals: int) -> str:
     return f"{float(value):,.{decimals}f}"
 
 
+def figure_text(number: str, unit: str) -> str:
+    """A figure with its unit as each language writes it: a percentage unit takes the %
+    sign on the number ("25.9% of revenue"; "佔收入 25.9%" from the unit "佔收入百分比"),
+    any other unit follows the number ("3 use cases", "3 個應用場景")."""
+    if unit.startswith("%"):
+        return f"{number}{unit}"
+    if unit.endswith("百分比"):
+        what = unit.removesuffix("百分比")
+        return f"{what} {number}%" if what else f"{number}%"
+    return f"{number} {unit}".strip()
+
+
 class Figure(ItemKind):
     """A number with a unit and a range; unscored (it counts for completeness)."""
 
@@ -538,7 +550,7 @@ class Figure(ItemKind):
         if answer.number is None:
             return None
         unit = item.unit.get(lang) if item.unit else ""
-        return f"{_number_text(answer.number, item.decimals)} {unit}".strip()
+        return figure_text(_number_text(answer.number, item.decimals), unit)
 
     def synthetic(
         self, item: ItemDef, *, centre: float, rng: random.Random

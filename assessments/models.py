@@ -22,13 +22,15 @@ class FrameworkVersion(models.Model):
     re-read and re-scored against the exact text it was answered on.
     """
 
-    version = models.CharField(max_length=32, unique=True)
-    checksum = models.CharField(max_length=64)
-    source_name = models.CharField(max_length=200)
-    content = models.JSONField()
-    loaded_at = models.DateTimeField(default=timezone.now)
+    version = models.CharField(max_length=32, unique=True, verbose_name=_("version"))
+    checksum = models.CharField(max_length=64, verbose_name=_("checksum"))
+    source_name = models.CharField(max_length=200, verbose_name=_("source name"))
+    content = models.JSONField(verbose_name=_("content"))
+    loaded_at = models.DateTimeField(default=timezone.now, verbose_name=_("loaded at"))
 
     class Meta:
+        verbose_name = _("framework version")
+        verbose_name_plural = _("framework versions")
         ordering = ["-loaded_at"]
 
     def __str__(self) -> str:
@@ -38,15 +40,24 @@ class FrameworkVersion(models.Model):
 class Item(models.Model):
     """A question of one framework version; answers point here so they keep their meaning."""
 
-    framework = models.ForeignKey(FrameworkVersion, on_delete=models.PROTECT, related_name="items")
-    code = models.CharField(max_length=100)
-    shift_code = models.CharField(max_length=50)
-    dimension_code = models.CharField(max_length=100)
-    kind = models.CharField(max_length=kinds.CODE_MAX, choices=kinds.choices())
-    position = models.PositiveIntegerField()
-    mandatory = models.BooleanField(default=True)
+    framework = models.ForeignKey(
+        FrameworkVersion,
+        on_delete=models.PROTECT,
+        related_name="items",
+        verbose_name=_("framework"),
+    )
+    code = models.CharField(max_length=100, verbose_name=_("code"))
+    shift_code = models.CharField(max_length=50, verbose_name=_("shift code"))
+    dimension_code = models.CharField(max_length=100, verbose_name=_("dimension code"))
+    kind = models.CharField(
+        max_length=kinds.CODE_MAX, choices=kinds.choices(), verbose_name=_("kind")
+    )
+    position = models.PositiveIntegerField(verbose_name=_("position"))
+    mandatory = models.BooleanField(default=True, verbose_name=_("mandatory"))
 
     class Meta:
+        verbose_name = _("item")
+        verbose_name_plural = _("items")
         ordering = ["framework", "position"]
         constraints = [
             models.UniqueConstraint(fields=["framework", "code"], name="item_code_unique"),
@@ -77,7 +88,10 @@ class AssessmentQuerySet(models.QuerySet["Assessment"]):
 
 class Assessment(models.Model):
     issuer = models.ForeignKey(
-        "accounts.Issuer", on_delete=models.PROTECT, related_name="assessments"
+        "accounts.Issuer",
+        on_delete=models.PROTECT,
+        related_name="assessments",
+        verbose_name=_("issuer"),
     )
     cohort = models.ForeignKey(
         "cohorts.Cohort",
@@ -85,19 +99,35 @@ class Assessment(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="assessments",
+        verbose_name=_("cohort"),
     )
-    framework = models.ForeignKey(FrameworkVersion, on_delete=models.PROTECT)
+    framework = models.ForeignKey(
+        FrameworkVersion, on_delete=models.PROTECT, verbose_name=_("framework")
+    )
     status = models.CharField(
-        max_length=16, choices=AssessmentStatus.choices, default=AssessmentStatus.DRAFT
+        max_length=16,
+        choices=AssessmentStatus.choices,
+        default=AssessmentStatus.DRAFT,
+        verbose_name=_("status"),
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(default=timezone.now)
-    submitted_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(default=timezone.now, verbose_name=_("updated at"))
+    submitted_at = models.DateTimeField(null=True, blank=True, verbose_name=_("submitted at"))
     submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("submitted by"),
     )
     # An extension the association granted this issuer past its cohort's closing date
     # (inclusive, a Hong Kong calendar day); null: the cohort's own closing date applies.
@@ -107,12 +137,19 @@ class Assessment(models.Model):
     # review workflow and scoring never meet a status they do not know).
     withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
     withdrawn_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("withdrawn by"),
     )
 
     objects = AssessmentQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("assessment")
+        verbose_name_plural = _("assessments")
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(
@@ -164,13 +201,19 @@ class AnswerValueFields(models.Model):
     """The answer to one item: exactly one of level / choice / number, "don't know", or
     "not applicable" (only on items the framework marks so, under scoring rules 2)."""
 
-    level = models.PositiveSmallIntegerField(null=True, blank=True)
-    choice = models.CharField(max_length=50, blank=True)
-    number = models.DecimalField(max_digits=16, decimal_places=4, null=True, blank=True)
-    dont_know = models.BooleanField(default=False)
-    not_applicable = models.BooleanField(default=False, db_default=False)
-    note = models.TextField(blank=True)
-    confidence = models.CharField(max_length=16, blank=True, choices=Confidence.choices)
+    level = models.PositiveSmallIntegerField(null=True, blank=True, verbose_name=_("level"))
+    choice = models.CharField(max_length=50, blank=True, verbose_name=_("choice"))
+    number = models.DecimalField(
+        max_digits=16, decimal_places=4, null=True, blank=True, verbose_name=_("number")
+    )
+    dont_know = models.BooleanField(default=False, verbose_name=_("dont know"))
+    not_applicable = models.BooleanField(
+        default=False, db_default=False, verbose_name=_("not applicable")
+    )
+    note = models.TextField(blank=True, verbose_name=_("note"))
+    confidence = models.CharField(
+        max_length=16, blank=True, choices=Confidence.choices, verbose_name=_("confidence")
+    )
 
     class Meta:
         abstract = True
@@ -235,15 +278,26 @@ def _value_constraints(prefix: str) -> list[models.BaseConstraint]:
 class Answer(AnswerValueFields):
     """Current answer. `version` rises by one on every change (optimistic concurrency)."""
 
-    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="answers")
-    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="+")
-    version = models.PositiveIntegerField(default=0)
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, related_name="answers", verbose_name=_("assessment")
     )
-    updated_at = models.DateTimeField(null=True, blank=True)
+    item = models.ForeignKey(
+        Item, on_delete=models.PROTECT, related_name="+", verbose_name=_("item")
+    )
+    version = models.PositiveIntegerField(default=0, verbose_name=_("version"))
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("updated by"),
+    )
+    updated_at = models.DateTimeField(null=True, blank=True, verbose_name=_("updated at"))
 
     class Meta:
+        verbose_name = _("answer")
+        verbose_name_plural = _("answers")
         constraints = [
             models.UniqueConstraint(fields=["assessment", "item"], name="answer_unique_item"),
             *_value_constraints("answer"),
@@ -270,16 +324,27 @@ class AnswerRevision(AnswerValueFields):
     (never silently dropped) and shown beside the item until someone saves it again.
     """
 
-    answer = models.ForeignKey(Answer, on_delete=models.CASCADE, related_name="revisions")
-    version = models.PositiveIntegerField(help_text="version produced, or the base version")
-    applied = models.BooleanField(default=True)
-    resolved = models.BooleanField(default=False)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    answer = models.ForeignKey(
+        Answer, on_delete=models.CASCADE, related_name="revisions", verbose_name=_("answer")
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    version = models.PositiveIntegerField(
+        help_text="version produced, or the base version", verbose_name=_("version")
+    )
+    applied = models.BooleanField(default=True, verbose_name=_("applied"))
+    resolved = models.BooleanField(default=False, verbose_name=_("resolved"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("user"),
+    )
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("answer revision")
+        verbose_name_plural = _("answer revisions")
         ordering = ["answer", "created_at"]
 
         constraints = [*_value_constraints("revision")]
@@ -299,29 +364,42 @@ class AnswerRevision(AnswerValueFields):
 class ScoreSnapshot(models.Model):
     """Scores frozen at submission, with the framework version they were computed on."""
 
-    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="snapshots")
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, related_name="snapshots", verbose_name=_("assessment")
+    )
     # Denormalised from the assessment so peer statistics filter on one indexed table.
     issuer = models.ForeignKey(
-        "accounts.Issuer", on_delete=models.PROTECT, related_name="snapshots"
+        "accounts.Issuer",
+        on_delete=models.PROTECT,
+        related_name="snapshots",
+        verbose_name=_("issuer"),
     )
     # The issuer's latest submitted scores: exactly these feed peer statistics.
-    is_current = models.BooleanField(default=False)
-    framework = models.ForeignKey(FrameworkVersion, on_delete=models.PROTECT)
-    overall_score = models.DecimalField(max_digits=5, decimal_places=2, null=True)
-    maturity_level = models.PositiveSmallIntegerField(null=True)
-    tier = models.CharField(max_length=16, blank=True)
-    completeness = models.DecimalField(max_digits=5, decimal_places=2)
-    result = models.JSONField()
+    is_current = models.BooleanField(default=False, verbose_name=_("is current"))
+    framework = models.ForeignKey(
+        FrameworkVersion, on_delete=models.PROTECT, verbose_name=_("framework")
+    )
+    overall_score = models.DecimalField(
+        max_digits=5, decimal_places=2, null=True, verbose_name=_("overall score")
+    )
+    maturity_level = models.PositiveSmallIntegerField(null=True, verbose_name=_("maturity level"))
+    tier = models.CharField(max_length=16, blank=True, verbose_name=_("tier"))
+    completeness = models.DecimalField(
+        max_digits=5, decimal_places=2, verbose_name=_("completeness")
+    )
+    result = models.JSONField(verbose_name=_("result"))
     # {shift code: score or null}, the same values as this snapshot's SHIFT components. A
     # snapshot never changes, so the copy cannot drift; peer statistics read it instead of
     # joining the component table (every shift component ever stored) for each request.
-    shift_scores = models.JSONField(default=dict)
+    shift_scores = models.JSONField(default=dict, verbose_name=_("shift scores"))
     # {item code: number} of the key figures (kinds with `kpi`) answered at submission,
     # frozen like the scores: reported beside their peer medians and the previous figures.
-    kpis = models.JSONField(default=dict)
+    kpis = models.JSONField(default=dict, verbose_name=_("kpis"))
     # Too little of the scored weight known to stand as a result (scoring.py): shown as
     # provisional everywhere and left out of every peer statistic and cohort aggregate.
-    provisional = models.BooleanField(default=False, db_default=False)
+    provisional = models.BooleanField(
+        default=False, db_default=False, verbose_name=_("provisional")
+    )
     # The issuer's peer-group attributes as they were at submission: a profile changed later
     # applies from the next assessment, so a submitted score never moves between groups.
     # Database defaults, because bulk writers (COPY) may leave them out and fill them after.
@@ -338,12 +416,19 @@ class ScoreSnapshot(models.Model):
     board = models.CharField(
         _("board"), max_length=8, choices=Board.choices, blank=True, db_default=""
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
     )
 
     class Meta:
+        verbose_name = _("score snapshot")
+        verbose_name_plural = _("score snapshots")
         ordering = ["-created_at"]
         get_latest_by = "created_at"
 
@@ -372,12 +457,19 @@ class ScoreComponent(models.Model):
         SHIFT = "shift", _("Shift")
         DIMENSION = "dimension", _("Dimension")
 
-    snapshot = models.ForeignKey(ScoreSnapshot, on_delete=models.CASCADE, related_name="components")
-    kind = models.CharField(max_length=16, choices=Kind.choices)
-    code = models.CharField(max_length=100)
-    score = models.DecimalField(max_digits=5, decimal_places=2, null=True)
+    snapshot = models.ForeignKey(
+        ScoreSnapshot,
+        on_delete=models.CASCADE,
+        related_name="components",
+        verbose_name=_("snapshot"),
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices, verbose_name=_("kind"))
+    code = models.CharField(max_length=100, verbose_name=_("code"))
+    score = models.DecimalField(max_digits=5, decimal_places=2, null=True, verbose_name=_("score"))
 
     class Meta:
+        verbose_name = _("score component")
+        verbose_name_plural = _("score components")
         constraints = [
             models.UniqueConstraint(fields=["snapshot", "kind", "code"], name="component_unique"),
             models.CheckConstraint(
@@ -395,17 +487,31 @@ class StatusChange(models.Model):
     """Audit trail of an assessment's status: who moved it, when, from → to, and why."""
 
     assessment = models.ForeignKey(
-        Assessment, on_delete=models.CASCADE, related_name="status_changes"
+        Assessment,
+        on_delete=models.CASCADE,
+        related_name="status_changes",
+        verbose_name=_("assessment"),
     )
-    from_status = models.CharField(max_length=16, choices=AssessmentStatus.choices)
-    to_status = models.CharField(max_length=16, choices=AssessmentStatus.choices)
+    from_status = models.CharField(
+        max_length=16, choices=AssessmentStatus.choices, verbose_name=_("from status")
+    )
+    to_status = models.CharField(
+        max_length=16, choices=AssessmentStatus.choices, verbose_name=_("to status")
+    )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("user"),
     )
-    note = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    note = models.TextField(blank=True, verbose_name=_("note"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("status change")
+        verbose_name_plural = _("status changes")
         ordering = ["created_at", "pk"]
 
     def __str__(self) -> str:
@@ -425,17 +531,29 @@ class CalendarChange(models.Model):
     Kind = CalendarChangeKind
 
     assessment = models.ForeignKey(
-        Assessment, on_delete=models.CASCADE, related_name="calendar_changes"
+        Assessment,
+        on_delete=models.CASCADE,
+        related_name="calendar_changes",
+        verbose_name=_("assessment"),
     )
-    kind = models.CharField(max_length=16, choices=CalendarChangeKind.choices)
-    until = models.DateField(null=True, blank=True)
+    kind = models.CharField(
+        max_length=16, choices=CalendarChangeKind.choices, verbose_name=_("kind")
+    )
+    until = models.DateField(null=True, blank=True, verbose_name=_("until"))
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("user"),
     )
-    note = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    note = models.TextField(blank=True, verbose_name=_("note"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("calendar change")
+        verbose_name_plural = _("calendar changes")
         ordering = ["created_at", "pk"]
         constraints = [
             models.CheckConstraint(
@@ -457,17 +575,30 @@ class CalendarChange(models.Model):
 class ReviewComment(models.Model):
     """A reviewer's comment on the whole assessment or on one item."""
 
-    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="comments")
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, related_name="comments", verbose_name=_("assessment")
+    )
     item = models.ForeignKey(
-        Item, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Item,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("item"),
     )
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("author"),
     )
-    text = models.TextField(max_length=4000)
-    created_at = models.DateTimeField(default=timezone.now)
+    text = models.TextField(max_length=4000, verbose_name=_("text"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("review comment")
+        verbose_name_plural = _("review comments")
         ordering = ["created_at", "pk"]
 
     def __str__(self) -> str:

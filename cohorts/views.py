@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -557,7 +558,11 @@ def index_report_view(request: AuthedRequest, slug: str, language: str) -> HttpR
         language=_language_or_404(language),
         csp_nonce=str(request.csp_nonce),  # type: ignore[attr-defined]
         screen_links=[
-            {"url": reverse("cohorts:dashboard", args=[slug]), "label": _("Back to the dashboard")}
+            # Lazy: worded in the report's language when it is rendered, like the rest of it.
+            {
+                "url": reverse("cohorts:dashboard", args=[slug]),
+                "label": _lazy("Back to the dashboard"),
+            }
         ],
     )
     response = HttpResponse(html)

@@ -50,7 +50,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     # The Swagger UI's files, served from static/ (no CDN at run time).
     "drf_spectacular_sidecar",
-    "axes",
+    "config.apps.AxesConfig",  # django-axes, with a translated name in the admin
     "csp",
     # The second factor (accounts/mfa.py): authenticator apps and security keys.
     "django_otp",

@@ -27,12 +27,20 @@ class Report(models.Model):
     """The PDF of one score snapshot in one language. Regenerating replaces the file."""
 
     assessment = models.ForeignKey(
-        "assessments.Assessment", on_delete=models.CASCADE, related_name="reports"
+        "assessments.Assessment",
+        on_delete=models.CASCADE,
+        related_name="reports",
+        verbose_name=_("assessment"),
     )
     snapshot = models.ForeignKey(
-        "assessments.ScoreSnapshot", on_delete=models.CASCADE, related_name="reports"
+        "assessments.ScoreSnapshot",
+        on_delete=models.CASCADE,
+        related_name="reports",
+        verbose_name=_("snapshot"),
     )
-    language = models.CharField(max_length=8, choices=ReportLanguage.choices)
+    language = models.CharField(
+        max_length=8, choices=ReportLanguage.choices, verbose_name=_("language")
+    )
     # The earlier snapshot its "change since" section compares with: the latest one its
     # requester may see (None: none). Part of the report's identity, so a reviewer of one
     # cohort never receives a file that shows another cohort's scores.
@@ -42,25 +50,38 @@ class Report(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="+",
+        verbose_name=_("compared with"),
     )
     status = models.CharField(
-        max_length=16, choices=ReportStatus.choices, default=ReportStatus.QUEUED
+        max_length=16,
+        choices=ReportStatus.choices,
+        default=ReportStatus.QUEUED,
+        verbose_name=_("status"),
     )
-    file = models.FileField(upload_to=report_upload_to, blank=True, max_length=300)
-    checksum = models.CharField(max_length=64, blank=True)
-    size = models.PositiveIntegerField(null=True, blank=True)
-    error = models.TextField(blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
+    file = models.FileField(
+        upload_to=report_upload_to, blank=True, max_length=300, verbose_name=_("file")
+    )
+    checksum = models.CharField(max_length=64, blank=True, verbose_name=_("checksum"))
+    size = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("size"))
+    error = models.TextField(blank=True, verbose_name=_("error"))
+    attempts = models.PositiveSmallIntegerField(default=0, verbose_name=_("attempts"))
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("requested by"),
     )
-    requested_at = models.DateTimeField(default=timezone.now)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    render_ms = models.PositiveIntegerField(null=True, blank=True)
-    task_id = models.CharField(max_length=64, blank=True)
+    requested_at = models.DateTimeField(default=timezone.now, verbose_name=_("requested at"))
+    started_at = models.DateTimeField(null=True, blank=True, verbose_name=_("started at"))
+    finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished at"))
+    render_ms = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("render ms"))
+    task_id = models.CharField(max_length=64, blank=True, verbose_name=_("task id"))
 
     class Meta:
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
         ordering = ["-requested_at"]
         constraints = [
             models.UniqueConstraint(
@@ -86,7 +107,11 @@ class Report(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"report {self.pk} ({self.language}, {self.status})"
+        return _("Report %(id)s (%(language)s, %(status)s)") % {
+            "id": self.pk,
+            "language": self.get_language_display(),
+            "status": self.get_status_display(),
+        }
 
     @property
     def is_pending(self) -> bool:
@@ -122,20 +147,25 @@ class PeerRelease(models.Model):
     """
 
     framework = models.ForeignKey(
-        "assessments.FrameworkVersion", on_delete=models.PROTECT, related_name="+"
+        "assessments.FrameworkVersion",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("framework"),
     )
-    kind = models.CharField(max_length=16, choices=PeerGroupKind.choices)
+    kind = models.CharField(max_length=16, choices=PeerGroupKind.choices, verbose_name=_("kind"))
     # The group's value: a cohort's id, an industry, a size band or a board; "" for "all".
-    value = models.CharField(max_length=64, blank=True)
-    published_at = models.DateTimeField(default=timezone.now)
-    is_latest = models.BooleanField(default=True)
+    value = models.CharField(max_length=64, blank=True, verbose_name=_("value"))
+    published_at = models.DateTimeField(default=timezone.now, verbose_name=_("published at"))
+    is_latest = models.BooleanField(default=True, verbose_name=_("is latest"))
     # {issuer id (as text): snapshot id}: what a later release is compared with.
-    members = models.JSONField(default=dict)
+    members = models.JSONField(default=dict, verbose_name=_("members"))
     # {measure ("" = overall, "kpi:<item code>" a key figure, else a shift code):
     #  [[value, issuer id], ...] sorted by value}.
-    scores = models.JSONField(default=dict)
+    scores = models.JSONField(default=dict, verbose_name=_("scores"))
 
     class Meta:
+        verbose_name = _("peer release")
+        verbose_name_plural = _("peer releases")
         ordering = ["-published_at", "-pk"]
         constraints = [
             models.UniqueConstraint(

@@ -7,7 +7,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonRe
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -192,7 +192,9 @@ def view_html(request: AuthedRequest, pk: int, language: str) -> HttpResponse:
     if snapshot_id is None:
         raise Http404
     language = _language_or_404(language)
-    links = [{"url": reverse("reports:results", args=[pk]), "label": _("Back to results")}]
+    # Lazy: worded when the report is rendered, in the report's language like the rest of it.
+    label = gettext_lazy("Back to results")
+    links = [{"url": reverse("reports:results", args=[pk]), "label": label}]
     html = services.report_html(
         snapshot=services.snapshot_load(snapshot_id=snapshot_id),
         language=language,

@@ -325,3 +325,30 @@ def test_no_module_outside_kinds_py_compares_an_item_kind_with_its_name():
         "ask the item's kind (assessments/kinds.py) instead of comparing its name: "
         + ", ".join(found)
     )
+
+
+@pytest.mark.parametrize(
+    ("number", "unit", "words"),
+    [
+        ("25.9", "% of revenue", "25.9% of revenue"),
+        ("25.9", "佔收入百分比", "佔收入 25.9%"),
+        ("3.0", "% change", "3.0% change"),
+        ("3.0", "變動百分比", "變動 3.0%"),
+        ("4", "use cases", "4 use cases"),
+        ("4", "個應用場景", "4 個應用場景"),
+    ],
+)
+def test_a_figure_reads_as_each_language_writes_it(number, unit, words):
+    """It read "25.9 佔收入百分比": a number followed by the unit's label."""
+    assert kinds.figure_text(number, unit) == words
+
+
+def test_a_figure_answer_is_put_into_words_with_its_unit(framework):
+    from types import SimpleNamespace
+
+    fw = selectors.framework_of(framework)
+    item = next(i for i in fw.iter_items() if i.unit and i.unit.en == "% of revenue")
+    answer = SimpleNamespace(number=Decimal("25.9"), dont_know=False, not_applicable=False)
+    kind = kinds.of(item)
+    assert kind.answer_text(item, answer, "zh-hant") == "佔收入 25.9%"
+    assert kind.answer_text(item, answer, "en") == "25.9% of revenue"

@@ -83,3 +83,11 @@ def test_every_translatable_string_in_the_code_is_in_the_catalogue(tmp_path, cat
 def test_a_ui_string_renders_in_chinese():
     with translation.override("zh-hant"):
         assert translation.gettext("Save and continue") != "Save and continue"
+
+
+def test_the_reader_is_addressed_as_nin_and_accounts_are_zhang(catalogue):
+    """House style: 您, never 你; 賬 (賬戶), not 帳. Also e-mails, which no crawl reads."""
+    for entry in catalogue.translated_entries():
+        targets = [entry.msgstr] if not entry.msgid_plural else list(entry.msgstr_plural.values())
+        for target in targets:
+            assert "你" not in target and "帳" not in target, (entry.msgid, target)

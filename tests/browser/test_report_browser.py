@@ -46,12 +46,12 @@ def test_lead_generates_and_downloads_the_zh_hant_report(page, settings, tmp_pat
     page.click("button[name=language][value=zh-hant]")
     page.wait_for_load_state()
     page.goto(page.base + f"/assessments/{snapshot.assessment_id}/results/")
-    page.click("form[data-report-request] button[lang=zh-Hant-HK]")
+    page.click("form[data-report-request] button[data-language=zh-hant]")
     link = page.locator("#report-status [data-language=zh-hant] a", has_text="下載PDF")
     link.wait_for(timeout=90_000)
     # The button follows the report without a reload: it now regenerates (it kept saying
     # "Generate" until the page was reloaded).
-    button = page.locator("form[data-report-request] button[lang=zh-Hant-HK]")
+    button = page.locator("form[data-report-request] button[data-language=zh-hant]")
     assert button.inner_text().startswith("重新生成")
     assert (
         page.locator("form[data-report-request][data-language=zh-hant] input[name=force]").count()
