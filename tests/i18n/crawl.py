@@ -55,6 +55,8 @@ ALLOWED_WORDS = frozenset(
         "Control", "Command", "Mac",  # key names in Django's own help text
         "HTTP", "GET", "POST", "SHA",  # protocol terms in the login-attempt log's fields
         "SSO", "LDAP",  # sign-in systems named in the admin's password form
+        "ISO", "IEC", "NIST", "RMF",  # standards the framework cites: ISO/IEC 42001, NIST AI RMF
+        "GOVERN", "MAP", "MEASURE", "MANAGE",  # the NIST AI RMF's functions, as it names them
     }
 )  # fmt: skip
 
