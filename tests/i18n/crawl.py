@@ -57,6 +57,8 @@ ALLOWED_WORDS = frozenset(
         "SSO", "LDAP",  # sign-in systems named in the admin's password form
         "ISO", "IEC", "NIST", "RMF",  # standards the framework cites: ISO/IEC 42001, NIST AI RMF
         "GOVERN", "MAP", "MEASURE", "MANAGE",  # the NIST AI RMF's functions, as it names them
+        # Authenticator apps and security keys the second-factor page names as examples
+        "Google", "Microsoft", "Authenticator", "Password", "YubiKey", "TOTP", "WebAuthn",
     }
 )  # fmt: skip
 
@@ -137,7 +139,8 @@ class _Reader(HTMLParser):
             lang = "zh" if a["lang"].lower().startswith("zh") else "en"
             if tag == "html":
                 self.page_lang = lang
-        skipped = self._skipped() or tag in SKIP_TAGS
+        # translate="no" marks a value, not words (a second-factor key, a code).
+        skipped = self._skipped() or tag in SKIP_TAGS or a.get("translate") == "no"
         if tag == "a" and a.get("href"):
             self.links.append(a["href"])
         if not skipped:

@@ -26,11 +26,12 @@ from django.db import transaction
 from django.test import Client, override_settings
 from django.utils import translation
 
+from accounts.mfa import required_for
 from accounts.models import AccountEventKind, Issuer, Role, User
 from accounts.services import account_event_record
 from assessments import services
 from assessments.models import Answer, Assessment, FrameworkVersion
-from assessments.tests.factories import login_request
+from assessments.tests.factories import login_request, second_factor_given
 from cohorts.models import Cohort
 from core.models import SentEmail
 from devdata.management.commands.seed_demo import DEMO_PASSWORD
@@ -132,6 +133,8 @@ def client_as(user: User, language: str) -> Client:
     user.save(update_fields=["language"])
     client = Client()
     assert client.login(request=login_request(), username=user.email, password=DEMO_PASSWORD)
+    if required_for(user):  # association staff sign in with a second factor
+        second_factor_given(client, user)
     return client
 
 
