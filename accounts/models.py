@@ -207,9 +207,14 @@ class User(AbstractBaseUser, PermissionsMixin):  # type: ignore[django-manager-m
     @property
     def display_name(self) -> str:
         """How the person is named on every page, export and e-mail: after anonymisation
-        "Former staff of <issuer>" in the reader's language, never the old name."""
+        "Former staff" in the reader's language (never the old name, never an issuer)."""
         if self.anonymised_at is not None:
-            return former_staff_label(self.issuer if self.is_issuer_staff else None)
+            # No issuer here: for someone who acted for several companies "former staff of
+            # <the one last selected>" on another company's pages would tell that company
+            # about the first. Pages of one issuer use `name_at(issuer)`.
+            if self.is_issuer_staff:
+                return gettext("Former staff")
+            return former_staff_label(None)
         return self.full_name or self.email
 
     def name_at(self, issuer: Issuer | None) -> str:

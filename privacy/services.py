@@ -78,7 +78,8 @@ def _refusal(*, user: User, person: User, confirm_email: str) -> str | None:
 def person_anonymise(*, user: User, person: User, confirm_email: str, request: Any = None) -> None:
     """Replace a person's name and e-mail, end their access and forget their sign-ins,
     keeping everything the company and the association need: answers, notes, comments and
-    status changes stay, attributed to "Former staff of <issuer>" (`User.display_name`).
+    status changes stay, attributed to "Former staff" (`User.display_name`; "Former staff of
+    <issuer>" on that issuer's team page and contacts, `User.name_at`).
 
     The admin confirms by typing the person's e-mail address. Refused (AnonymiseRefused)
     for oneself, for someone already anonymised and for the last active association admin.
