@@ -195,8 +195,8 @@ def test_non_admins_cannot_anonymise(pd: PD):
 def test_someone_who_acted_for_two_companies_is_named_after_neither_on_the_others_pages(pd: PD):
     from assessments.tests.factories import IssuerFactory
 
-    other = IssuerFactory(name_en="Kowloon Lanterns Limited", name_zh="九龍燈籠有限公司")
-    Membership.objects.create(user=pd.lead, issuer=other, role="issuer_lead", is_active=True)
+    other = IssuerFactory.create(name_en="Kowloon Lanterns Limited", name_zh="九龍燈籠有限公司")
+    Membership.objects.create(user=pd.lead, issuer_id=other.pk, role="issuer_lead", is_active=True)
     # Last selected: the other company, which "former staff of <selected>" would name on
     # Harbour Widgets' own pages.
     User.objects.filter(pk=pd.lead.pk).update(issuer=other)
