@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 import yaml
+from django.utils import translation
 
 from assessments.services import FRAMEWORK_DIR, framework_load
 
@@ -26,6 +27,9 @@ def _empty_cache():
     yield
     cache.clear()
     release_cache_clear()
+    # A test's last request leaves its language active in this thread; the next test
+    # must start in the default language, whatever ran before it.
+    translation.deactivate()
 
 
 @pytest.fixture(scope="session")

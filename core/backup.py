@@ -144,7 +144,11 @@ def migration_heads() -> dict[str, list[str]]:
     heads: dict[str, list[str]] = {}
     for app, name in applied:
         node = loader.graph.node_map.get((app, name))
-        if node is None or not any(child.key in applied for child in node.children):
+        # A head has no applied successor in its own app (another app's migration may
+        # depend on it and still leave it the head of this one).
+        if node is None or not any(
+            child.key in applied and child.key[0] == app for child in node.children
+        ):
             heads.setdefault(app, []).append(name)
     return {app: sorted(names) for app, names in sorted(heads.items())}
 
@@ -368,7 +372,12 @@ def backup_restore(*, archive: Path) -> Restored:
                 f"The archive comes from PostgreSQL {source['server_major']}; this server is "
                 f"{server_major}. Restore into PostgreSQL {source['server_major']} or newer."
             )
-        known = MigrationLoader(None, ignore_no_migrations=True).graph.nodes
+        loader = MigrationLoader(None, ignore_no_migrations=True)
+        # A squashed migration is recorded together with the migrations it replaces, which
+        # are not nodes of the graph (django-otp-webauthn ships one): those are known too.
+        known = set(loader.graph.nodes) | {
+            old for squashed in loader.replacements.values() for old in squashed.replaces
+        }
         unknown = [
             f"{app}.{name}"
             for app, names in manifest.get("migrations", {}).items()
